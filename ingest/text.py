@@ -67,13 +67,20 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Single letters that voter lists write for a repetition word (`12B` is 12 bis).
+# Other letters (`9 A`, `12 C`) are kept as letters, as the BAN writes them.
+LETTER_REPETITIONS = {"B": "bis", "T": "ter", "Q": "quater"}
+
+
 def normalize_rep(token: str | None) -> str | None:
-    """Return the BAN spelling of a repetition suffix (``BIS`` → ``bis``, ``B`` → ``b``)."""
+    """Return the BAN spelling of a repetition suffix (``BIS`` or ``B`` → ``bis``, ``A`` → ``a``)."""
     if not token:
         return None
     token = fold(token)
     if token in REPETITIONS:
         return REPETITIONS[token]
+    if token in LETTER_REPETITIONS:
+        return LETTER_REPETITIONS[token]
     if _REP_ONLY.match(token):
         return token.lower()
     return None
