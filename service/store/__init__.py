@@ -1,0 +1,1 @@
+"""Storage of extracts, addresses, counts and outlines (SQLite by default, PostGIS at scale)."""

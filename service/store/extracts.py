@@ -1,0 +1,138 @@
+"""Store an ingested extract, replacing the previous one of each of its communes atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select
+
+from ingest.errors import StaleExtractError
+from ingest.extract import Extract
+from service.store.models import AddressRecord, BureauRecord, CommuneRecord, ExtractRecord, VoterCountRecord
+
+logger = logging.getLogger(__name__)
+
+INSERT_CHUNK = 50_000
+
+
+@dataclass
+class SaveResult:
+    """Outcome of storing one extract."""
+
+    status: str  # "imported", "unchanged" or "empty"
+    extract_id: int | None = None
+    replaced: list[str] = field(default_factory=list)
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    subset = frame[columns].astype(object).where(frame[columns].notna(), None)
+    return subset.to_dict("records")
+
+
+def _insert(connection, table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), INSERT_CHUNK):
+        connection.execute(insert(table), rows[start: start + INSERT_CHUNK])
+
+
+def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> SaveResult:
+    """Store ``extract`` in one transaction.
+
+    A file whose SHA-256 is already the current extract of all its communes
+    changes nothing. Otherwise every commune of the extract loses its previous
+    addresses, bureaux and counts and gets the new ones; readers see either
+    the old state or the new one, never a mix.
+
+    Raises
+    ------
+    StaleExtractError
+        When the extract is dated before the one stored for one of its communes,
+        unless ``force`` is set.
+    """
+    communes = extract.communes["commune"].tolist() if not extract.communes.empty else []
+    if not communes:
+        return SaveResult(status="empty")
+
+    with engine.begin() as connection:
+        current = {
+            row.code: row
+            for row in connection.execute(
+                select(CommuneRecord.code, CommuneRecord.extract_id, CommuneRecord.extract_date).where(
+                    CommuneRecord.code.in_(communes)
+                )
+            )
+        }
+        same = connection.execute(select(ExtractRecord.id).where(ExtractRecord.sha256 == extract.sha256)).scalars().all()
+        if same and len(current) == len(communes) and all(row.extract_id in same for row in current.values()):
+            logger.info("extract %s already loaded (sha256 %s): nothing changed", extract.path.name, extract.sha256[:12])
+            return SaveResult(status="unchanged", extract_id=same[0])
+
+        if not force and extract.extract_date is not None:
+            for code, row in current.items():
+                if row.extract_date is not None and row.extract_date > extract.extract_date:
+                    raise StaleExtractError(
+                        path=extract.path.name,
+                        date=extract.extract_date.isoformat(),
+                        commune=code,
+                        current=row.extract_date.isoformat(),
+                    )
+
+        report = extract.report
+        extract_id = connection.execute(
+            insert(ExtractRecord).values(
+                sha256=extract.sha256,
+                file_name=extract.path.name,
+                layout=report.layout,
+                extract_date=extract.extract_date,
+                imported_at=datetime.now(timezone.utc),
+                lines_read=report.lines_read,
+                accepted=report.accepted,
+                rejected=report.rejected,
+                voters=report.voters,
+                report=json.dumps(report.to_dict(), ensure_ascii=False),
+            )
+        ).inserted_primary_key[0]
+
+        for table in (AddressRecord, VoterCountRecord, BureauRecord):
+            connection.execute(delete(table).where(table.commune.in_(communes)))
+        connection.execute(delete(CommuneRecord).where(CommuneRecord.code.in_(communes)))
+
+        commune_rows = extract.communes.rename(columns={"commune": "code"}).assign(
+            extract_id=extract_id, extract_date=extract.extract_date, geocoded=extract.geocoded
+        )
+        _insert(connection, CommuneRecord, _records(commune_rows, ["code", "label", "extract_id", "extract_date", "voters", "geocoded"]))
+        bureau_rows = extract.bureaux.rename(columns={"bureau": "id"})
+        _insert(connection, BureauRecord, _records(bureau_rows, ["id", "commune", "code", "label", "voters", "addresses"]))
+        count_rows = extract.counts.rename(columns={})
+        _insert(connection, VoterCountRecord, _records(count_rows, ["commune", "bureau", "type_liste", "sexe", "tranche_age", "voters"]))
+        _insert(connection, AddressRecord, _address_records(extract))
+
+    replaced = sorted(code for code in current)
+    logger.info(
+        "stored extract %s as id %s: communes=%d replaced=%d addresses=%d",
+        extract.path.name,
+        extract_id,
+        len(communes),
+        len(replaced),
+        len(extract.addresses),
+    )
+    return SaveResult(status="imported", extract_id=extract_id, replaced=replaced)
+
+
+def _address_records(extract: Extract) -> list[dict]:
+    frame = extract.addresses
+    columns = ["commune", "bureau", "key", "numero", "rep", "voie", "lieu_dit", "code_postal", "ville", "voters", "lines"]
+    if extract.geocoded:
+        # INSEE's table comes geocoded: its positions are kept as the geocoding result.
+        frame = frame.assign(
+            result_type=frame["geo_type"].replace("", None),
+            result_score=frame["geo_score"],
+            result_id=frame["geo_id"].replace("", None),
+            result_label=frame["geo_label"].replace("", None),
+            geocoder="source",
+        )
+        columns += ["lon", "lat", "result_type", "result_score", "result_id", "result_label", "geocoder"]
+    return _records(frame, columns)
