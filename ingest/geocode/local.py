@@ -18,7 +18,7 @@ import pandas as pd
 from ingest.geocode.errors import AddressColumnsError
 from ingest.geocode.normalise import ParsedStreet, canonical, parse_street, rep_alternatives, street_key
 from ingest.geocode.reference import ReferenceIndex
-from ingest.geocode.similarity import best_matches
+from ingest.geocode.similarity import best_matches, split_type
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ SCORE_LOCALITY = 0.5
 SCORE_MUNICIPALITY = 0.1
 # Fuzzy street matches under this similarity are ignored.
 STREET_CUTOFF = 0.8
+# Another street holding the missing number is used at or above this similarity.
+CLOSE_STREET_CUTOFF = 0.85
 # Two fuzzy candidates this close are ambiguous; the result's score is lowered.
 AMBIGUITY_MARGIN = 0.02
 AMBIGUITY_WEIGHT = 0.8
@@ -90,13 +92,14 @@ class LocalGeocoder:
         self._street_lat = streets["lat"].to_numpy(dtype=float)
 
         self._streets_by_key: dict[tuple[str, str], list[int]] = {}
-        self._commune_street_keys: dict[str, tuple[list[str], list[list[int]]]] = {}
+        self._commune_street_keys: dict[str, tuple[list[str], list[list[int]], list[str]]] = {}
         for position, (insee, key) in enumerate(zip(self._street_insee, self._street_key)):
             self._streets_by_key.setdefault((insee, key), []).append(position)
         for (insee, key), positions in self._streets_by_key.items():
-            keys, groups = self._commune_street_keys.setdefault(insee, ([], []))
+            keys, groups, names = self._commune_street_keys.setdefault(insee, ([], [], []))
             keys.append(key)
             groups.append(positions)
+            names.append(split_type(key)[1])
 
     def _prepare_numbers(self) -> None:
         numbers = self.index.numbers
@@ -229,6 +232,9 @@ class LocalGeocoder:
             if found is not None:
                 position, base = found
                 return self._housenumber(match, position, base)
+            other = self._number_on_close_street(insee, key, match, number, rep)
+            if other is not None:
+                return other
             interpolated = self._interpolate(match, number)
             if interpolated is not None:
                 return interpolated
@@ -245,8 +251,8 @@ class LocalGeocoder:
         if exact:
             candidates = [(position, 1.0) for position in exact]
         else:
-            keys, groups = self._commune_street_keys.get(insee, ([], []))
-            matches = best_matches(key, keys, STREET_CUTOFF)
+            keys, groups, names = self._commune_street_keys.get(insee, ([], [], []))
+            matches = best_matches(key, keys, STREET_CUTOFF, names)
             candidates = []
             if len(matches) > 1 and matches[0][1] - matches[1][1] < AMBIGUITY_MARGIN:
                 # Two streets fit equally well: keep both, with a lowered score.
@@ -271,6 +277,24 @@ class LocalGeocoder:
 
         position, score = max(candidates, key=rank)
         return _StreetMatch(position, score)
+
+    def _number_on_close_street(self, insee: str, key: str, match: _StreetMatch, number: int, rep: str | None) -> tuple | None:
+        """Find the number on another street of the commune with a very close name.
+
+        Voter lists often give the wrong street type (`AV DU CLOSEAU` for `Cité
+        du Closeau`). When the matched street lacks the number and a close
+        street has it, that house number beats an interpolation.
+        """
+        keys, groups, names = self._commune_street_keys.get(insee, ([], [], []))
+        for choice, similarity in best_matches(key, keys, CLOSE_STREET_CUTOFF, names):
+            for position in groups[choice]:
+                if position == match.street_idx:
+                    continue
+                found = self._find_number(position, number, rep)
+                if found is not None:
+                    row, base = found
+                    return self._housenumber(_StreetMatch(position, similarity * match.similarity), row, base)
+        return None
 
     def _street_numbers(self, street_idx: int) -> dict[tuple[int, str], int]:
         numbers = self._numbers_of_street.get(street_idx)
@@ -297,8 +321,10 @@ class LocalGeocoder:
             row = numbers.get((number, ""))
             if row is not None:
                 return row, SCORE_OTHER_REP_FORM
+            # `12 ter` is another building than `12 bis`: no other suffix.
+            return None
 
-        # The number exists only with another suffix (`12` → `12 bis`).
+        # The number exists only with a suffix (`12` → `12 bis`).
         others = [(value, position) for (numero, value), position in numbers.items() if numero == number]
         if others:
             others.sort(key=lambda item: _REP_ORDER.get(item[0], 99))

@@ -50,6 +50,7 @@ STREET_TYPES: dict[str, str] = {
     "SENT": "SENTIER",
     "SEN": "SENTIER",
     "VLA": "VILLA",
+    "VIL": "VILLA",
     "HAM": "HAMEAU",
     "LOT": "LOTISSEMENT",
     "RPT": "ROND POINT",
@@ -112,12 +113,21 @@ TITLES: dict[str, str] = {
     "MME": "MADAME",
     "MLLE": "MADEMOISELLE",
     "GD": "GRAND",
+    "PT": "PETIT",
     "GDE": "GRANDE",
     "PDE": "PROMENADE",
     "CIE": "COMPAGNIE",
     "RES": "RESIDENCE",
 }
 TITLES = {short: full for short, full in TITLES.items() if full is not None}
+
+# Numbers written as words, as in `RUE DU ONZE NOVEMBRE` for `Rue du 11 Novembre`.
+NUMBER_WORDS: dict[str, str] = {
+    "UN": "1", "DEUX": "2", "TROIS": "3", "QUATRE": "4", "CINQ": "5", "SIX": "6", "SEPT": "7",
+    "HUIT": "8", "NEUF": "9", "DIX": "10", "ONZE": "11", "DOUZE": "12", "TREIZE": "13",
+    "QUATORZE": "14", "QUINZE": "15", "SEIZE": "16", "VINGT": "20", "TRENTE": "30",
+}
+_TENS_UNITS = {("DIX", "SEPT"): "17", ("DIX", "HUIT"): "18", ("DIX", "NEUF"): "19"}
 
 # Articles and linking words dropped from keys, so `RUE DE L EGLISE`,
 # `RUE DE L'ÉGLISE` and `RUE EGLISE` share one key.
@@ -236,10 +246,19 @@ def expand_words(words: list[str]) -> list[str]:
     index = 0
     while index < len(rest):
         word = rest[index]
+        following = rest[index + 1] if index + 1 < len(rest) else None
         # `N D` (two initials) is `NOTRE DAME`.
-        if word == "N" and index + 1 < len(rest) and rest[index + 1] == "D":
+        if word == "N" and following == "D":
             expanded.extend(("NOTRE", "DAME"))
             index += 2
+            continue
+        if (word, following) in _TENS_UNITS:
+            expanded.append(_TENS_UNITS[(word, following)])
+            index += 2
+            continue
+        if word in NUMBER_WORDS:
+            expanded.append(NUMBER_WORDS[word])
+            index += 1
             continue
         expanded.extend(TITLES.get(word, word).split(" "))
         index += 1

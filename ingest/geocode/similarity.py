@@ -8,7 +8,7 @@ from ingest.geocode.normalise import STREET_TYPE_WORDS
 
 # Weights below 1 rank a looser comparison under a strict one of the same raw value.
 SUBSET_WEIGHT = 0.95
-OTHER_TYPE_WEIGHT = 0.9
+OTHER_TYPE_WEIGHT = 0.88
 INITIALS_WEIGHT = 0.95
 SHORTLIST = 8
 
@@ -39,7 +39,7 @@ def street_similarity(query: str, candidate: str) -> float:
     # by how much of the candidate it covers, so `JEAN` ranks low against `JEAN JAURES`.
     subset = fuzz.token_set_ratio(query_name, candidate_name)
     coverage = min(len(query_name), len(candidate_name)) / max(len(query_name), len(candidate_name), 1)
-    scores.append(type_weight * SUBSET_WEIGHT * subset * (0.8 + 0.2 * coverage))
+    scores.append(type_weight * SUBSET_WEIGHT * subset * (0.85 + 0.15 * coverage))
 
     # Initials: `P BROSSOLETTE` against `PIERRE BROSSOLETTE`, `J B CLEMENT`.
     initials = {word for word in query_name.split(" ") if len(word) == 1}
@@ -54,18 +54,24 @@ def street_similarity(query: str, candidate: str) -> float:
     return max(scores) / 100.0
 
 
-def best_matches(query: str, choices: list[str], cutoff: float) -> list[tuple[int, float]]:
+def best_matches(query: str, choices: list[str], cutoff: float, names: list[str] | None = None) -> list[tuple[int, float]]:
     """Return (position in choices, similarity) of the choices at or above cutoff, best first.
 
     A cheap rapidfuzz pass makes a shortlist, then :func:`street_similarity`
-    scores it.
+    scores it. ``names`` are the choices without their street type, when the
+    caller has them ready.
     """
     if not choices or not query:
         return []
     candidates: set[int] = set()
-    for _, _, position in process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=SHORTLIST):
-        candidates.add(position)
     for _, _, position in process.extract(query, choices, scorer=fuzz.ratio, limit=SHORTLIST // 2):
+        candidates.add(position)
+    # Names without their street type, so that `IMPASSE VERGERS` finds
+    # `HAMEAU VERGERS` even when many other impasses share the type word.
+    query_name = split_type(query)[1]
+    if names is None:
+        names = [split_type(choice)[1] for choice in choices]
+    for _, _, position in process.extract(query_name, names, scorer=fuzz.token_set_ratio, limit=SHORTLIST):
         candidates.add(position)
 
     scored = [(position, street_similarity(query, choices[position])) for position in candidates]
