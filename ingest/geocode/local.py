@@ -19,10 +19,14 @@ from ingest.geocode.errors import AddressColumnsError
 from ingest.geocode.normalise import ParsedStreet, canonical, parse_street, rep_alternatives, street_key
 from ingest.geocode.reference import ReferenceIndex
 from ingest.geocode.similarity import best_matches, split_type
+from ingest.text import REPETITIONS, fold, normalize_rep
 
 logger = logging.getLogger(__name__)
 
 ADDRESS_COLUMNS = ("commune", "numero", "rep", "voie", "lieu_dit", "code_postal", "ville")
+# Optional: an address complement. Only a bare suffix word (`BIS`) is read from
+# it; flats, staircases and names in it are ignored, never stored.
+OPTIONAL_COLUMNS = ("complement",)
 RESULT_COLUMNS = (
     "result_type", "result_score", "result_id", "result_label", "lon", "lat",
     "usable", "street_key", "result_numero", "result_citycode",
@@ -87,6 +91,7 @@ class LocalGeocoder:
         self._street_id = streets["street_id"].to_numpy(dtype=object)
         self._street_postcode = streets["code_postal"].to_numpy(dtype=object)
         self._street_commune_name = streets["nom_commune"].to_numpy(dtype=object)
+        self._street_former_code = streets["code_insee_ancienne_commune"].to_numpy(dtype=object)
         self._street_former_name = np.array([canonical(name) for name in streets["nom_ancienne_commune"]], dtype=object)
         self._street_lon = streets["lon"].to_numpy(dtype=float)
         self._street_lat = streets["lat"].to_numpy(dtype=float)
@@ -146,7 +151,7 @@ class LocalGeocoder:
         as empty; ``commune`` is required.
         """
         _check_columns(addresses)
-        values = addresses.reindex(columns=list(ADDRESS_COLUMNS)).astype(object)
+        values = addresses.reindex(columns=[*ADDRESS_COLUMNS, *OPTIONAL_COLUMNS]).astype(object)
         values = values.where(values.notna(), None)
 
         cache: dict[tuple, tuple] = {}
@@ -177,7 +182,7 @@ class LocalGeocoder:
 
     # The ladder.
 
-    def _geocode_one(self, commune, numero, rep, voie, lieu_dit, code_postal, ville) -> tuple:
+    def _geocode_one(self, commune, numero, rep, voie, lieu_dit, code_postal, ville, complement) -> tuple:
         insee = self.resolve_commune(commune, code_postal, ville)
         if insee is None:
             return _NO_RESULT
@@ -186,6 +191,8 @@ class LocalGeocoder:
         parsed = self._parse(voie, number is not None)
         if number is None:
             number = parsed.numero
+        if not rep and complement:
+            rep = normalize_rep(complement) if fold(complement) in REPETITIONS else None
         rep = (rep or parsed.rep or None) if number is not None else None
         if rep is not None:
             rep = str(rep).strip().lower() or None
@@ -193,9 +200,12 @@ class LocalGeocoder:
         lieu_dit_key = parsed.lieu_dit_key or (street_key(lieu_dit) if lieu_dit else None)
         postcode = _clean_postcode(code_postal)
         town = canonical(ville) if ville else ""
+        # The extract's code may name a former commune: its streets come first.
+        former = str(commune).strip() if commune and str(commune).strip() != insee else None
+        place = (postcode, town, former)
 
         if parsed.street_key:
-            result = self._match_street_ladder(insee, parsed.street_key, number, rep, postcode, town)
+            result = self._match_street_ladder(insee, parsed.street_key, number, rep, place)
             if result is not None:
                 return result
             # A street field that holds a lieu-dit name (`ECLUSE DE L ILE BRISE PAIN`).
@@ -207,7 +217,7 @@ class LocalGeocoder:
             result = self._match_locality(insee, lieu_dit_key)
             if result is not None:
                 return result
-            result = self._match_street_ladder(insee, lieu_dit_key, None, None, postcode, town)
+            result = self._match_street_ladder(insee, lieu_dit_key, None, None, place)
             if result is not None:
                 return result
 
@@ -221,11 +231,11 @@ class LocalGeocoder:
             self._parse_cache[key] = parsed
         return parsed
 
-    def _match_street_ladder(self, insee: str, key: str, number: int | None, rep: str | None, postcode: str | None, town: str) -> tuple | None:
+    def _match_street_ladder(self, insee: str, key: str, number: int | None, rep: str | None, place: tuple) -> tuple | None:
         candidates = self._street_candidates(insee, key)
         if not candidates:
             return None
-        match = self._choose_street(candidates, number, rep, postcode, town)
+        match = self._choose_street(candidates, number, rep, place)
 
         if number is not None:
             found = self._find_number(match.street_idx, number, rep)
@@ -262,18 +272,25 @@ class LocalGeocoder:
         self._street_cache[cache_key] = candidates
         return candidates
 
-    def _choose_street(self, candidates: list[tuple[int, float]], number: int | None, rep: str | None, postcode: str | None, town: str) -> _StreetMatch:
-        """Pick the best candidate street: similarity, then same postcode or former commune, then holding the number."""
-        best_score = candidates[0][1]
+    def _choose_street(self, candidates: list[tuple[int, float]], number: int | None, rep: str | None, place: tuple) -> _StreetMatch:
+        """Pick the best candidate street: close similarity and holding the number, then similarity, then place.
+
+        ``place`` is (postcode, folded town name, former commune code) of the
+        address; a street in that former commune or postcode wins a tie.
+        """
+        postcode, town, former = place
+        best_score = max(score for _, score in candidates)
 
         def rank(item: tuple[int, float]) -> tuple:
             position, score = item
             close = score >= best_score - 0.05
-            place = (postcode is not None and self._street_postcode[position] == postcode) or (
-                bool(town) and self._street_former_name[position] == town
+            same_place = (
+                (former is not None and self._street_former_code[position] == former)
+                or (bool(town) and self._street_former_name[position] == town)
+                or (postcode is not None and self._street_postcode[position] == postcode)
             )
             has_number = number is not None and self._find_number(position, number, rep) is not None
-            return (close, close and has_number, score, place)
+            return (close, close and has_number, score, same_place)
 
         position, score = max(candidates, key=rank)
         return _StreetMatch(position, score)
