@@ -67,9 +67,9 @@ def build_address(
     street = fold(f"{type_voie} {voie}")
     if adresse and not street:
         street = fold(adresse)
+    street = remove_care_of(street)
     if number is None and street:
         number, rep, street = split_number(street)
-    street = remove_care_of(street)
 
     place = fold(lieu_dit)
     match = _LIEU_DIT_PREFIX.match(street)

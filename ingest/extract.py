@@ -116,8 +116,8 @@ class _Options:
 
 
 def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
-    keys = values.fillna("").str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
-    keys = keys.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    keys = values.fillna("").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    keys = keys.str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
     return keys.map(table)
 
 

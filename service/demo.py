@@ -35,7 +35,7 @@ STREET_NAMES = (
     "des Acacias", "Jules Ferry", "du Stade", "des Vignes", "de la Fontaine", "Émile Zola",
     "des Peupliers", "du Château", "Saint-Martin",
 )
-SYLLABLES = ("ba", "lo", "ret", "mi", "zan", "ter", "quo", "vel", "du", "ran", "fi", "sol", "mar", "tin", "gue", "nor")
+SYLLABLES = ("zor", "quix", "vul", "bry", "kel", "dax", "wum", "yph", "oxa", "trel", "gno", "plu")
 FIRST_NAMES = ("Alix", "Bastien", "Céleste", "Dorian", "Elouan", "Faustine", "Gaspard", "Hortense", "Iris", "Joachim", "Lison", "Maël", "Noé", "Ombeline", "Pacôme", "Roxane")
 BIRTH_PLACES = ("VILLE-FICTIVE", "BOURG-IMAGINAIRE", "HAMEAU-INVENTE")
 

@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m service``."""
+
+from service.cli import main
+
+main()
