@@ -56,7 +56,7 @@ GEO_FIELDS = ("lon", "lat", "geo_type", "geo_score", "geo_label", "geo_id")
 
 @dataclass
 class Extract:
-    """What the service keeps of one extract: no names, birth dates, birthplaces or nationality.
+    """Part of one extract that the service keeps: no names, birth dates, birthplaces or nationality.
 
     ``addresses``: one row per distinct (commune, bureau, address key) with the
     folded address parts, the number of voters and the input lines it covers.
@@ -322,7 +322,7 @@ def read_extract(
     ------
     IngestError
         A subclass naming the file and what was expected, when the file cannot
-        be read at all. Problems of single rows never raise: they go to the report.
+        be read at all. A problem of a single row goes to the report instead.
     """
     path = Path(path)
     csv_format = sniff(path)

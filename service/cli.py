@@ -224,7 +224,7 @@ def export() -> None:
 
 @evaluate_app.command("geocoding")
 def evaluate_geocoding() -> None:
-    """Compare stored geocoding results with a reference answer file."""
+    """Compare stored geocoding results with a file of expected results."""
     _not_available("evaluate geocoding")
 
 
