@@ -360,3 +360,26 @@ def rep_alternatives(rep: str | None) -> tuple[str, ...]:
     if not rep:
         return ()
     return REP_EQUIVALENTS.get(rep, ())
+
+
+def query_text(numero: str | int | None, rep: str | None, voie: str | None, lieu_dit: str | None = None) -> str:
+    """Build the free-text query sent to an HTTP geocoder: number, suffix and street, noise removed.
+
+    Flats, residence names, BP/CEDEX and the name after ``CHEZ`` are removed
+    first, so no person's name leaves the machine. Abbreviations are expanded
+    and articles kept, as a human would write the address.
+    """
+    text = canonical(voie)
+    lieu_dit_match = _LIEU_DIT_PREFIX.match(text) if text else None
+    if lieu_dit_match is not None:
+        text = text[lieu_dit_match.end():]
+    text = strip_noise(text) if text else ""
+    if not text and lieu_dit:
+        text = strip_noise(canonical(lieu_dit))
+
+    words = expand_words(text.split(" ")) if text else []
+    parts = [str(numero).strip()] if numero not in (None, "") else []
+    if parts and rep:
+        parts.append(str(rep).strip().upper())
+    parts.extend(words)
+    return " ".join(parts)
