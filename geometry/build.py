@@ -43,6 +43,9 @@ FALLBACK = "fallback"
 # Order in which set-aside points are tried for a bureau left without a site.
 _FALLBACK_ORDER = (OUTLIER, CONFLICT, IMPRECISE, TOO_FAR)
 
+# Partitions tried before a bureau whose sites lie outside the boundary is reported without outline.
+_RESCUE_ATTEMPTS = 4
+
 
 @dataclass
 class BuildReport:
@@ -150,7 +153,7 @@ def build_commune(
     if params.remove_outliers and len(sites):
         table, sites = _set_outliers_aside(table, sites, params)
 
-    table, sites = _add_fallback_sites(table, sites, all_bureaux, boundary_local, report)
+    table, sites = _add_fallback_sites(table, sites, all_bureaux, boundary_local, report, params.snap_m)
     outlines = _partition(table, sites, all_bureaux, boundary_local, params, report, commune)
 
     if params.reassign_fragments and len(outlines) > 1:
@@ -206,25 +209,69 @@ def _set_outliers_aside(table: pd.DataFrame, sites: pd.DataFrame, params: BuildP
 
 
 def _pull_inside(xy: np.ndarray, boundary: BaseGeometry, depth_m: float = 0.5) -> np.ndarray:
-    """Move the points outside ``boundary`` to just inside its nearest edge."""
+    """Move the points outside ``boundary`` to about ``depth_m`` inside its nearest edge.
+
+    Where that position is still outside (a thin spike of the boundary), the point
+    goes part of the way towards a point surely inside the boundary.
+    """
     xy = xy.copy()
     outside = ~shapely.intersects_xy(boundary, xy[:, 0], xy[:, 1])
+    inner = boundary.point_on_surface()
     for index in np.flatnonzero(outside):
         line = shapely.shortest_line(shapely.Point(xy[index]), boundary)
         (x0, y0), (x1, y1) = line.coords
         length = max(np.hypot(x1 - x0, y1 - y0), 1e-9)
-        xy[index] = (x1 + (x1 - x0) / length * depth_m, y1 + (y1 - y0) / length * depth_m)
+        candidates = [(x1 + (x1 - x0) / length * depth, y1 + (y1 - y0) / length * depth) for depth in (depth_m, depth_m / 10)]
+        candidates += [(x1 + (inner.x - x1) * share, y1 + (inner.y - y1) * share) for share in (0.01, 0.1, 0.5, 1.0)]
+        for x, y in candidates:
+            if shapely.contains_xy(boundary, x, y):
+                xy[index] = (x, y)
+                break
     return xy
 
 
+def _separate_sites(sites: pd.DataFrame, boundary: BaseGeometry, snap_m: float) -> pd.DataFrame:
+    """Move sites that share a grid point with an earlier site by 1 m steps towards the inside."""
+    grid = pd.DataFrame({"gx": np.round(sites["x"] / snap_m), "gy": np.round(sites["y"] / snap_m)})
+    if not grid.duplicated().any():
+        return sites
+    sites = sites.copy()
+    inner = boundary.point_on_surface()
+    taken: set[tuple[int, int]] = set()
+    for index in range(len(sites)):
+        x, y = sites.at[index, "x"], sites.at[index, "y"]
+        while (int(np.round(x / snap_m)), int(np.round(y / snap_m))) in taken:
+            x, y = _step_towards(x, y, inner, 1.0)
+        taken.add((int(np.round(x / snap_m)), int(np.round(y / snap_m))))
+        sites.at[index, "x"], sites.at[index, "y"] = x, y
+    return sites
+
+
+def _step_towards(x: float, y: float, target, distance: float) -> tuple[float, float]:
+    dx, dy = target.x - x, target.y - y
+    length = np.hypot(dx, dy)
+    if length < distance:
+        return x + distance, y
+    return x + dx / length * distance, y + dy / length * distance
+
+
 def _add_fallback_sites(
-    table: pd.DataFrame, sites: pd.DataFrame, all_bureaux: list[str], boundary: BaseGeometry, report: BuildReport
+    table: pd.DataFrame,
+    sites: pd.DataFrame,
+    all_bureaux: list[str],
+    boundary: BaseGeometry,
+    report: BuildReport,
+    snap_m: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give a site to each bureau without one, from its set-aside points, and report it."""
     with_site = set(sites["bureau"])
     added = []
     table = table.copy()
-    taken = set(zip(np.round(sites["x"], 1), np.round(sites["y"], 1)))
+    def grid_key(x: float, y: float) -> tuple[int, int]:
+        return int(np.round(x / snap_m)), int(np.round(y / snap_m))
+
+    taken = {grid_key(x, y) for x, y in zip(sites["x"], sites["y"])}
+    inner = boundary.point_on_surface()
     for bureau in all_bureaux:
         if bureau in with_site or len(all_bureaux) == 1:
             continue
@@ -235,10 +282,11 @@ def _add_fallback_sites(
                 continue
             xy = _pull_inside(candidates[["x", "y"]].to_numpy(), boundary)
             for x, y in xy:
-                # A location won by another bureau is shifted by 1 m so that both keep a site.
-                while (round(x, 1), round(y, 1)) in taken:
-                    x += 1.0
-                taken.add((round(x, 1), round(y, 1)))
+                # A location won by another bureau is shifted by 1 m towards the inside of
+                # the boundary, so that both bureaux keep a site.
+                while grid_key(x, y) in taken:
+                    x, y = _step_towards(x, y, inner, 1.0)
+                taken.add(grid_key(x, y))
                 added.append({"x": x, "y": y, "bureau": bureau, "voters": 0, "points": 1})
             table.loc[candidates.index, "status"] = FALLBACK
             report.bureaux_fallback.append(bureau)
@@ -270,7 +318,7 @@ def _partition(
     if params.street_sides:
         extra = street_side_sites(table[table["status"] == USED], sites, params)
 
-    for attempt in range(2):
+    for attempt in range(_RESCUE_ATTEMPTS):
         snapped = snap_sites(pd.concat([sites[["x", "y", "bureau"]], extra], ignore_index=True), params.snap_m)
         report.sites = len(sites)
         report.street_sites = len(snapped) - len(sites)
@@ -280,14 +328,16 @@ def _partition(
             outlines = voronoi_partition(snapped, boundary)
 
         lost = [b for b in sites["bureau"].unique() if outlines.get(b, EMPTY).is_empty]
-        if not lost or attempt == 1:
+        if not lost or attempt == _RESCUE_ATTEMPTS - 1:
             return outlines
         # A bureau whose sites all lie outside the boundary can end with no land:
-        # its sites are moved just inside the boundary and the partition is redone.
+        # its sites are moved inside the boundary, deeper at each attempt, and the
+        # partition is redone.
         moved = sites["bureau"].isin(lost).to_numpy()
         sites = sites.copy()
-        sites.loc[moved, ["x", "y"]] = _pull_inside(sites.loc[moved, ["x", "y"]].to_numpy(), boundary)
-        report.bureaux_fallback.extend(lost)
+        sites.loc[moved, ["x", "y"]] = _pull_inside(sites.loc[moved, ["x", "y"]].to_numpy(), boundary, 0.5 * 4**attempt)
+        sites = _separate_sites(sites, boundary, params.snap_m)
+        report.bureaux_fallback.extend(b for b in lost if b not in report.bureaux_fallback)
         report.warnings.append(f"bureaux {', '.join(lost)}: points outside the boundary moved inside it")
     return outlines
 
