@@ -2,14 +2,14 @@
 
 Distinct addresses are sent as CSV uploads in batches, with a ``citycode``
 filter when the server accepts one, retries with exponential back-off on
-network errors and HTTP 5xx, and the answers are stored in the same columns
+network errors and HTTP 5xx, and the results are stored in the same columns
 as :class:`~ingest.geocode.local.LocalGeocoder` returns.
 
 Two faults of addok-csv 1.1.0 (with addok 1.3.2 and falcon 4.0.2) are handled:
 any filter column makes ``/search/csv/`` return HTTP 500, and an upload over
 1 MiB is rejected with HTTP 400. So batches stay under ``max_bytes``, a batch
 rejected as too large is split in two, and when a filtered request fails with
-500 the geocoder sends its batches without the filter and drops answers whose
+500 the geocoder sends its batches without the filter and drops results whose
 ``result_citycode`` is not the address's commune.
 """
 
@@ -44,7 +44,7 @@ class AddokGeocoder:
     """Match addresses to positions through an addok server's CSV endpoint.
 
     ``url`` is the server's base URL (``http://127.0.0.1:7878``) or its
-    ``/search/csv/`` endpoint. ``min_score`` marks answers below it unusable,
+    ``/search/csv/`` endpoint. ``min_score`` marks results below it unusable,
     as the local geocoder does.
     """
 
@@ -74,7 +74,7 @@ class AddokGeocoder:
         self.retries = retries
         self.backoff = backoff
         self._client = client or httpx.Client(timeout=timeout)
-        # None until the first filtered request tells whether the server accepts filters.
+        # None until the first filtered request shows whether the server accepts filters.
         self.filters_supported: bool | None = None
 
     def close(self) -> None:
@@ -211,7 +211,7 @@ class AddokGeocoder:
                 continue
             answers[position] = _answer(record, result_type, citycode)
         if dropped:
-            logger.info("Dropped %d addok answers outside the address's commune", dropped)
+            logger.info("Dropped %d addok results outside the address's commune", dropped)
         return answers
 
 

@@ -1,4 +1,4 @@
-"""Compare stored geocoding results with another geocoder's answers, row by row."""
+"""Compare stored geocoding results with another geocoder's results, row by row."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def compare_with_expected(
     worst: int = 20,
     min_expected_score: float = 0.8,
 ) -> dict:
-    """Compare results with expected answers aligned on the same index (one row per input line).
+    """Compare results with expected results aligned on the same index (one row per input line).
 
     ``results`` has ``result_type``, ``result_id``, ``lon``, ``lat``;
     ``expected`` has ``result_type``, ``result_id``, ``result_score``,

@@ -1,8 +1,14 @@
 """Geocode addresses against a :class:`ReferenceIndex`, with no network.
 
-The ladder, within the address's commune: exact house number; the same number
-with another spelling of its suffix; interpolation between the nearest numbers
-of the same parity; the street's position; a lieu-dit; the commune's centroid.
+The ladder, within the address's commune, tries in order:
+
+1. the exact house number and suffix;
+2. the same number with another spelling of its suffix, or without it;
+3. interpolation between the nearest numbers of the same parity;
+4. the street's position;
+5. a lieu-dit;
+6. the commune's centroid.
+
 Street names are matched exactly on their key first, then fuzzily among the
 commune's streets.
 """
@@ -35,7 +41,7 @@ RESULT_COLUMNS = (
 # Score of each rung, multiplied by the street-name similarity (1 for an exact key).
 SCORE_HOUSENUMBER = 1.0
 SCORE_OTHER_REP_FORM = 0.9  # `12 bis` found as `12 b`, or `12 bis` absent so `12`
-SCORE_OTHER_REP = 0.8  # `12` found only as `12 bis`, or `12 ter` found only as `12 bis`
+SCORE_OTHER_REP = 0.8  # `12` found only with a suffix (`12 bis`)
 SCORE_INTERPOLATION = 0.7
 SCORE_NEAREST_NUMBER = 0.6  # a neighbour on one side only
 SCORE_STREET = 0.6
@@ -45,7 +51,7 @@ SCORE_MUNICIPALITY = 0.1
 STREET_CUTOFF = 0.8
 # Another street holding the missing number is used at or above this similarity.
 CLOSE_STREET_CUTOFF = 0.85
-# Two fuzzy candidates this close are ambiguous; the result's score is lowered.
+# Two fuzzy candidates this close are ambiguous, so the result's score is lowered.
 AMBIGUITY_MARGIN = 0.02
 AMBIGUITY_WEIGHT = 0.8
 # A single-sided neighbour further than this (in house numbers) is not used.
@@ -208,7 +214,7 @@ class LocalGeocoder:
             result = self._match_street_ladder(insee, parsed.street_key, number, rep, place)
             if result is not None:
                 return result
-            # A street field that holds a lieu-dit name (`ECLUSE DE L ILE BRISE PAIN`).
+            # A street field that contains a lieu-dit name (`ECLUSE DE L ILE BRISE PAIN`).
             result = self._match_locality(insee, parsed.street_key)
             if result is not None:
                 return result
@@ -338,7 +344,7 @@ class LocalGeocoder:
             row = numbers.get((number, ""))
             if row is not None:
                 return row, SCORE_OTHER_REP_FORM
-            # `12 ter` is another building than `12 bis`: no other suffix.
+            # `12 ter` is another building than `12 bis`, so no other suffix is tried.
             return None
 
         # The number exists only with a suffix (`12` → `12 bis`).

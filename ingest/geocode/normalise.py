@@ -284,8 +284,8 @@ def street_key(name: str | None) -> str:
 def parse_street(voie: str | None, has_number: bool) -> ParsedStreet:
     """Parse a street field that may still hold noise, a range number or a lieu-dit marker.
 
-    ``has_number`` tells whether the caller already split a house number off;
-    when it did not, a number found at the start of the field or before a
+    ``has_number`` is True when the caller already split a house number off.
+    When it is False, a number found at the start of the field or before a
     street type inside it (``RESIDENCE LES PINS 12 RUE X``) is returned.
     """
     text = canonical(voie)

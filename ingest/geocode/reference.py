@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 
-# Columns every reference file must have; the reduced header of a BAN-like
+# Columns every reference file must have. The reduced header of a BAN-like
 # extract has these plus code_postal, nom_commune and type_position.
 REQUIRED_COLUMNS = ("id", "numero", "rep", "nom_voie", "code_insee", "lon", "lat")
 OPTIONAL_COLUMNS = (

@@ -26,9 +26,9 @@ import pandas as pd
 REPOSITORY = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 
-# Configuration of the national address API's deployment: addok-france
-# processors, addok-fr phonemisation and synonyms, citycode as a field so that
-# the CSV answers carry `result_citycode`, and the type/postcode/citycode filters.
+# French address configuration: addok-france query and token processors,
+# addok-fr phonemisation and synonyms, citycode as a field so that CSV results
+# carry `result_citycode`, and the type/postcode/citycode filters.
 CONFIG_TEMPLATE = """
 from pathlib import Path
 import addok_fr
@@ -80,7 +80,7 @@ FILTERS = ["type", "postcode", "citycode"]
 
 
 def addok_venv() -> Path:
-    """Return the virtual environment that holds addok."""
+    """Return the virtual environment that contains addok."""
     return Path(os.environ.get("BUREAUX_ADDOK_VENV", REPOSITORY / ".venv-addok"))
 
 
@@ -108,8 +108,12 @@ def ban_documents(reference: pd.DataFrame) -> list[dict]:
     otherwise the street gets a derived id and the centroid of its numbers.
     """
     documents = []
-    numbers = pd.to_numeric(reference["numero"], errors="coerce")
-    for (insee, name), rows in reference.assign(numero=numbers).groupby(["code_insee", "nom_voie"], sort=False):
+    reference = reference.assign(
+        numero=pd.to_numeric(reference["numero"], errors="coerce"),
+        lon=pd.to_numeric(reference["lon"], errors="coerce"),
+        lat=pd.to_numeric(reference["lat"], errors="coerce"),
+    )
+    for (insee, name), rows in reference.groupby(["code_insee", "nom_voie"], sort=False):
         street_rows = rows[rows["numero"].isna()]
         numbered = rows[rows["numero"].notna()]
         if len(street_rows):
@@ -147,6 +151,8 @@ class AddokServer:
     url: str
     redis_port: int
     config_path: Path
+    server_pid: int
+    redis_pid: int
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 30.0) -> None:
@@ -212,7 +218,7 @@ def running_addok(documents: list[dict], workdir: Path) -> Iterator[AddokServer]
         _wait_for_port(http_port, server, "addok serve")
         url = f"http://{HOST}:{http_port}"
         httpx.get(f"{url}/search/", params={"q": "rue"}, timeout=30).raise_for_status()
-        yield AddokServer(url=url, redis_port=redis_port, config_path=config_path)
+        yield AddokServer(url=url, redis_port=redis_port, config_path=config_path, server_pid=server.pid, redis_pid=redis.pid)
     finally:
         if server is not None:
             _stop(server)

@@ -16,7 +16,8 @@ from ingest.errors import (
     NotCsvError,
     UnknownLayoutError,
 )
-from ingest.extract import bureau_code, commune_from_file_name, date_from_file_name, read_extract
+from ingest.aggregate import bureau_code
+from ingest.extract import commune_from_file_name, date_from_file_name, read_extract
 
 REU_HEADER = (
     '"code du l\'ugle";"libellé de l\'ugle";"libellé du type de liste";"nom de naissance";"nom d\'usage";'
