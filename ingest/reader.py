@@ -41,10 +41,15 @@ class InvalidRows:
     """Rows the parser skipped because their number of fields is wrong."""
 
     lines: list[int] = field(default_factory=list)
+    unnumbered: int = 0
 
     def handle(self, row: pacsv.InvalidRow) -> str:
-        # pyarrow numbers records from 1 with the header as record 1.
-        self.lines.append(row.number if row.number is not None else -1)
+        # pyarrow numbers records from 1, the header being record 1, and
+        # gives no number when it parses on several threads.
+        if row.number is None:
+            self.unnumbered += 1
+        else:
+            self.lines.append(row.number)
         return "skip"
 
 
@@ -116,7 +121,7 @@ def sniff(path: Path) -> CsvFormat:
 
 
 def stream_columns(
-    path: Path, csv_format: CsvFormat, columns: dict[str, int], invalid: InvalidRows
+    path: Path, csv_format: CsvFormat, columns: dict[str, int], invalid: InvalidRows, use_threads: bool = False
 ) -> Iterator[pa.RecordBatch]:
     """Yield record batches holding only ``columns`` (field name → column index), as strings.
 
@@ -131,7 +136,7 @@ def stream_columns(
         skip_rows_after_names=1,
         encoding=csv_format.encoding,
         block_size=BLOCK_SIZE,
-        use_threads=False,
+        use_threads=use_threads,
     )
     parse_options = pacsv.ParseOptions(
         delimiter=csv_format.delimiter,

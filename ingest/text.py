@@ -8,6 +8,7 @@ abbreviation and noise rules on top of it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -58,12 +59,19 @@ def fold(text: str | None) -> str:
     """
     if text is None or text != text:  # None or NaN
         return ""
-    text = str(text).translate(_TRANSLATION).upper()
-    for ligature, letters in _LIGATURES.items():
-        text = text.replace(ligature, letters)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _SPACE_AROUND_APOSTROPHE.sub("'", text)
+    return _fold(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold(text: str) -> str:
+    text = text.translate(_TRANSLATION).upper()
+    if not text.isascii():
+        for ligature, letters in _LIGATURES.items():
+            text = text.replace(ligature, letters)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    if "'" in text:
+        text = _SPACE_AROUND_APOSTROPHE.sub("'", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -94,7 +102,13 @@ def split_number(text: str | None) -> tuple[str | None, str | None, str]:
     zeros are dropped (``007`` → ``7``). Text without a number is returned
     whole as the third item.
     """
-    folded = fold(text)
+    return split_folded_number(fold(text))
+
+
+def split_folded_number(folded: str) -> tuple[str | None, str | None, str]:
+    """Split a leading house number like :func:`split_number`, from text already folded."""
+    if not folded or not folded[0].isdigit():
+        return None, None, folded
     match = _NUMBER_ONLY.match(folded)
     if match is None:
         match = _LEADING_NUMBER.match(folded)

@@ -1,0 +1,199 @@
+"""Validate the rows of an extract and reduce them to the columns the service keeps.
+
+Every check runs on whole columns. A row that fails a check is rejected
+with a reason code and takes no part in any count; a row with a recoverable
+problem is kept and gets a warning code. Both are recorded in the import
+report by line number only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ingest.addresses import address_codes
+from ingest.ages import age_bands
+from ingest.layouts import ColumnMap
+from ingest.report import ImportReport
+
+COMMUNE_PATTERN = r"^(?:\d{5}|2[AB]\d{3})$"
+COMMUNE_CODE = re.compile(COMMUNE_PATTERN)
+
+LIST_TYPES = {
+    "lp": "LP",
+    "listeprincipale": "LP",
+    "principale": "LP",
+    "p": "LP",
+    "g": "LP",
+    "lcm": "LCM",
+    "listecomplementairemunicipale": "LCM",
+    "complementairemunicipale": "LCM",
+    "municipale": "LCM",
+    "m": "LCM",
+    "lce": "LCE",
+    "listecomplementaireeuropeenne": "LCE",
+    "complementaireeuropeenne": "LCE",
+    "europeenne": "LCE",
+    "e": "LCE",
+}
+SEXES = {"f": "F", "feminin": "F", "femme": "F", "2": "F", "m": "M", "h": "M", "masculin": "M", "homme": "M", "1": "M"}
+UNKNOWN = "inconnu"
+
+
+@dataclass
+class RowOptions:
+    """What validation needs besides the rows: the extract's commune and date, and its layout."""
+
+    commune: str | None
+    reference_date: date
+    column_map: ColumnMap
+
+
+@dataclass
+class Rows:
+    """The accepted rows: per-row columns, and the codes of their folded addresses."""
+
+    frame: pd.DataFrame
+    address_codes: np.ndarray
+    address_table: pd.DataFrame
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column in frame.columns:
+        return frame[column].fillna("").str.strip()
+    return pd.Series("", index=frame.index, dtype="str")
+
+
+def _map_distinct(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Map each value through ``table`` after folding it to lower-case ASCII letters and digits."""
+    codes, uniques = pd.factorize(values.fillna(""))
+    keys = pd.Series(uniques, dtype="str").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    keys = keys.str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+    mapped = keys.map(table).to_numpy(dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport, lines: np.ndarray) -> Rows:
+    """Check every row of ``frame`` (fields as columns, all strings) and keep what is needed.
+
+    ``lines`` gives each row's line number in the file, for the report.
+    """
+    keep = np.ones(len(frame), dtype=bool)
+
+    def reject(mask: np.ndarray, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & keep
+        if mask.any():
+            report.add("rejection", lines[mask], reason)
+            keep[mask] = False
+
+    def warn(mask: np.ndarray, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & keep
+        if mask.any():
+            report.add("warning", lines[mask], reason)
+
+    # Commune: from the column, else from --commune or the file name.
+    if "commune" in frame.columns:
+        commune = _text(frame, "commune").str.upper()
+        if options.commune:
+            commune = commune.mask(commune == "", options.commune)
+    else:
+        commune = pd.Series(options.commune or "", index=frame.index, dtype="str")
+    padded = commune.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
+    commune = commune.where(~padded, "0" + commune)
+    reject((commune == "").to_numpy(), "commune_manquante")
+    reject(~commune.str.match(COMMUNE_PATTERN).to_numpy(dtype=bool), "commune_invalide")
+    if options.commune and "commune" in frame.columns:
+        reject((commune != options.commune).to_numpy(), "autre_commune")
+    warn(padded, "commune_completee")
+
+    # Bureau: INSEE's table writes `{commune}_{n}`.
+    raw_bureau = _text(frame, "bureau")
+    if options.column_map.combined_bureau:
+        raw_bureau = raw_bureau.str.replace(r"^[0-9AB]{5}_", "", regex=True)
+    reject((raw_bureau == "").to_numpy(), "bureau_manquant")
+
+    if "poids" in frame.columns:
+        voters = pd.to_numeric(_text(frame, "poids"), errors="coerce")
+        invalid = (voters.isna() | (voters <= 0) | (voters != voters.round())).to_numpy()
+        reject(invalid, "poids_invalide")
+        voters = voters.where(~invalid, 0).astype("int64")
+    else:
+        voters = pd.Series(1, index=frame.index, dtype="int64")
+
+    kept = pd.DataFrame(
+        {
+            "commune": commune,
+            "bureau_raw": raw_bureau,
+            "bureau_label": _text(frame, "bureau_label"),
+            "commune_label": _text(frame, "commune_label"),
+            "code_postal": _text(frame, "code_postal"),
+            "ville": _text(frame, "ville"),
+            "voters": voters,
+            "line": lines,
+        }
+    )[keep]
+    frame = frame[keep]
+    kept_lines = lines[keep]
+
+    def warn_kept(mask, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            report.add("warning", kept_lines[mask], reason)
+
+    codes, table = _addresses(frame, kept)
+    if "lon" not in frame.columns:
+        empty_key = (table["key"] == "|||").to_numpy()
+        warn_kept(empty_key[codes], "adresse_vide")
+
+    # Count dimensions. The birth date becomes a band here and is not kept.
+    if "date_naissance" in frame.columns:
+        bands, date_warnings = age_bands(frame["date_naissance"], options.reference_date)
+        kept["tranche_age"] = bands.to_numpy()
+        for reason in date_warnings.dropna().unique():
+            warn_kept((date_warnings == reason).to_numpy(), reason)
+    else:
+        kept["tranche_age"] = "inconnue"
+    if "sexe" in frame.columns:
+        sexe = _map_distinct(frame["sexe"], SEXES)
+        warn_kept(sexe.isna().to_numpy(), "sexe_inconnu")
+        kept["sexe"] = sexe.fillna(UNKNOWN).to_numpy()
+    else:
+        kept["sexe"] = UNKNOWN
+    if "type_liste" in frame.columns:
+        list_type = _map_distinct(frame["type_liste"], LIST_TYPES)
+        warn_kept(list_type.isna().to_numpy(), "type_liste_inconnu")
+        kept["type_liste"] = list_type.fillna(UNKNOWN).to_numpy()
+    else:
+        kept["type_liste"] = "LP"
+
+    if "lon" in frame.columns:
+        _positions(frame, kept, warn_kept)
+    return Rows(kept.reset_index(drop=True), codes, table)
+
+
+def _addresses(frame: pd.DataFrame, kept: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    codes, table = address_codes(frame)
+    if "lon" not in frame.columns or (table["key"] != "|||").any():
+        return codes, table
+    # A row of INSEE's table is a position, with no address text: the
+    # position is its own address.
+    position = "@" + _text(frame, "lon") + "," + _text(frame, "lat")
+    codes, uniques = pd.factorize(position)
+    table = pd.DataFrame({"numero": "", "rep": "", "voie": "", "lieu_dit": "", "key": list(uniques)})
+    return codes.astype(np.int64), table
+
+
+def _positions(frame: pd.DataFrame, kept: pd.DataFrame, warn_kept) -> None:
+    lon = pd.to_numeric(_text(frame, "lon"), errors="coerce")
+    lat = pd.to_numeric(_text(frame, "lat"), errors="coerce")
+    bad = (lon.isna() | lat.isna() | (lon.abs() > 180) | (lat.abs() > 90)).to_numpy()
+    warn_kept(bad, "coordonnees_invalides")
+    kept["lon"] = lon.where(~bad).to_numpy()
+    kept["lat"] = lat.where(~bad).to_numpy()
+    kept["geo_score"] = pd.to_numeric(frame["geo_score"], errors="coerce").to_numpy() if "geo_score" in frame else np.nan
+    for column in ("geo_type", "geo_label", "geo_id"):
+        kept[column] = _text(frame, column).to_numpy()
