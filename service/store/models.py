@@ -92,3 +92,75 @@ class VoterCountRecord(SQLModel, table=True):
     sexe: str = Field(primary_key=True, max_length=8)
     tranche_age: str = Field(primary_key=True, max_length=8)
     voters: int
+
+
+class BoundaryRecord(SQLModel, table=True):
+    """A commune boundary loaded by ``bureaux reference communes`` (EPSG:4326, WKB)."""
+
+    __tablename__ = "commune_boundary"
+
+    code: str = Field(primary_key=True, max_length=5)
+    name: str = ""
+    source: str = ""
+    geometry: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class BuildRecord(SQLModel, table=True):
+    """One run of ``bureaux build``: outlines become visible when its status is ``complete``."""
+
+    __tablename__ = "build"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running, complete, failed
+    method: str = ""
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    communes: int = 0
+    bureaux: int = 0
+    bureaux_without_outline: int = 0
+
+
+class CommuneBuildRecord(SQLModel, table=True):
+    """The report of one commune in one build."""
+
+    __tablename__ = "commune_build"
+
+    build_id: int = Field(foreign_key="build.id", primary_key=True)
+    commune: str = Field(primary_key=True, max_length=5)
+    status: str = Field(max_length=16)  # complete or failed
+    crs: int | None = None
+    report: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ActiveBuildRecord(SQLModel, table=True):
+    """The build whose outlines are served for a commune; switched in one transaction."""
+
+    __tablename__ = "active_build"
+
+    commune: str = Field(primary_key=True, max_length=5)
+    build_id: int = Field(foreign_key="build.id", index=True)
+
+
+class OutlineRecord(SQLModel, table=True):
+    """The outline of one bureau in one build: WKB geometries and their bounding box in EPSG:4326."""
+
+    __tablename__ = "outline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    build_id: int = Field(foreign_key="build.id", index=True)
+    commune: str = Field(index=True, max_length=5)
+    bureau: str = Field(index=True, max_length=32)
+    geometry: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    geometry_local: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    crs: int
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+    area_m2: float
+    addresses: int
+    voters: int
+    points_used: int = 0
+    voters_in_outline: float | None = None
+    fallback: bool = False
