@@ -265,6 +265,8 @@ def _add_fallback_sites(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give a site to each bureau without one, from its set-aside points, and report it."""
     with_site = set(sites["bureau"])
+    if len(all_bureaux) == 1 or with_site.issuperset(all_bureaux):
+        return table, sites
     added = []
     table = table.copy()
     def grid_key(x: float, y: float) -> tuple[int, int]:

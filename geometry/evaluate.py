@@ -81,9 +81,9 @@ def cross_validate(
     """Cross-validate a build of one commune, and plain Voronoi in the same folds.
 
     The points are split at random (``seed``) into ``folds`` folds. For each fold
-    the outlines are built from the other folds, and each held-out point that is
+    the outlines are built from the other folds. Each held-out point that is
     usable under the default settings counts its voters as correct when it falls
-    in its own bureau's outline; a point outside every outline counts for the
+    in its own bureau's outline. A point outside every outline counts for the
     nearest one.
     """
     if folds < 2:

@@ -21,8 +21,8 @@ def reassign_fragments(
     """Move small enclosed parts of each bureau to the neighbour that encloses them.
 
     A part is moved when it is not its bureau's main part (the one with the most
-    sites, then the largest), holds at most ``fragment_max_points`` of the bureau's
-    sites, and one neighbour holds at least ``fragment_enclosed_share`` of its
+    sites, then the largest), contains at most ``fragment_max_points`` of the bureau's
+    sites, and one neighbour shares at least ``fragment_enclosed_share`` of its
     border with other bureaux and at least half of its whole border. Returns the
     new outlines and the number of parts moved.
     """

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def street_side_sites(table: pd.DataFrame, sites: pd.DataFrame, params: BuildParams) -> pd.DataFrame:
     """Return extra sites (x, y, bureau) between consecutive numbers of each street side.
 
-    ``table`` holds the used points with their street key and house number; a side
+    ``table`` contains the used points with their street key and house number; a side
     is (street, parity of the number). Two consecutive numbers of one side are
     joined when they carry the same bureau, are at most ``street_max_gap_m`` apart
     and their numbers differ by at most ``street_max_number_gap``. Sites are placed
