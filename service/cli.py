@@ -198,52 +198,337 @@ def _not_available(command: str) -> None:
     raise typer.Exit(EXIT_NOT_AVAILABLE)
 
 
-@app.command()
-def geocode() -> None:
-    """Geocode the stored addresses against a BAN reference."""
-    _not_available("geocode")
+def _engine():
+    from service.store.database import open_database
+
+    try:
+        return open_database(state.db)
+    except SQLAlchemyError as error:
+        logger.info("opening the database failed: %s", type(error).__name__)
+        state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=type(error).__name__))
 
 
-@app.command()
-def build() -> None:
-    """Derive the outline of every bureau from the geocoded addresses."""
-    _not_available("build")
+def _guard(function):
+    """Turn the project's errors into one message and exit code 1, with no traceback."""
+    from functools import wraps
+
+    from geometry.errors import GeometryError
+    from service.errors import BureauxError
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (IngestError, BureauxError, GeometryError) as error:
+            logger.info("%s failed: %s", function.__name__, type(error).__name__)
+            state.fail(error.message(state.lang))
+        except SQLAlchemyError as error:
+            logger.info("%s failed on the database: %s", function.__name__, type(error).__name__)
+            state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=type(error).__name__))
+
+    return wrapper
 
 
-@app.command()
-def serve() -> None:
-    """Serve outlines and counts over HTTP (OGC API – Features)."""
-    _not_available("serve")
+def _percent(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{100 * value:.2f} %"
 
 
-@app.command()
-def export() -> None:
-    """Write the outlines of a commune or département to a file."""
-    _not_available("export")
-
-
-@evaluate_app.command("geocoding")
-def evaluate_geocoding() -> None:
-    """Compare stored geocoding results with a file of expected results."""
-    _not_available("evaluate geocoding")
-
-
-@evaluate_app.command("outlines")
-def evaluate_outlines() -> None:
-    """Cross-validate outlines, or compare them with official ones."""
-    _not_available("evaluate outlines")
+def _count_progress(description: str) -> Progress:
+    return Progress(
+        TextColumn(description),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
 
 
 @reference_app.command("load")
-def reference_load() -> None:
-    """Load BAN address files into the local geocoding index."""
-    _not_available("reference load")
+@_guard
+def reference_load(
+    files: Annotated[list[Path], typer.Argument(help="Fichiers BAN adresses-DEP.csv(.gz), complets ou réduits.", show_default=False)],
+    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help="Dossier de l'index BAN (défaut : à côté de la base SQLite).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+) -> None:
+    """Load BAN address files into the local geocoding index (a file already loaded is skipped)."""
+    from service.geocoding import load_reference, reference_directory
+
+    directory = reference_directory(state.db, reference_dir)
+    loaded, index = load_reference(directory, files)
+    summary = {
+        "directory": str(directory),
+        "loaded": [path.name for path in loaded],
+        "skipped": len(files) - len(loaded),
+        "rows": len(index.rows),
+        "communes": len(index.communes),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        state.say("reference.loaded", directory=directory, loaded=len(loaded), skipped=summary["skipped"], rows=summary["rows"], communes=summary["communes"])
 
 
 @reference_app.command("communes")
-def reference_communes() -> None:
-    """Load commune boundaries (GeoJSON, GeoPackage, shapefile)."""
-    _not_available("reference communes")
+@_guard
+def reference_communes(
+    file: Annotated[Path, typer.Argument(help="Contours de communes : GeoJSON, GeoPackage ou shapefile.", show_default=False)],
+    code_field: Annotated[Optional[str], typer.Option("--code-field", help="Propriété du code INSEE (défaut : INSEE_COM, code, code_insee…).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+) -> None:
+    """Load commune boundaries used to clip the outlines."""
+    from service.store.boundaries import read_boundaries, save_boundaries
+
+    frame = read_boundaries(file, code_field)
+    count = save_boundaries(_engine(), frame, file.name)
+    if as_json:
+        typer.echo(json.dumps({"file": file.name, "communes": count}))
+    else:
+        state.say("reference.communes", count=count, file=file.name)
+
+
+@app.command()
+@_guard
+def geocode(
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne géocoder que cette commune (répétable).")] = None,
+    geocoder: Annotated[str, typer.Option("--geocoder", help="local (index BAN, sans réseau) ou addok (serveur /search/csv/).")] = "local",
+    url: Annotated[Optional[str], typer.Option("--url", help="URL du serveur addok, avec --geocoder addok.")] = None,
+    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="Score sous lequel une position n'est pas utilisée pour les contours.")] = 0.5,
+    redo: Annotated[bool, typer.Option("--redo", help="Géocoder aussi les adresses déjà géocodées.")] = False,
+    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help="Dossier de l'index BAN (défaut : à côté de la base SQLite).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+) -> None:
+    """Geocode the stored addresses against the BAN reference (or an addok server)."""
+    from service.geocoding import geocode_stored, reference_directory
+
+    if geocoder not in ("local", "addok"):
+        state.fail(f"--geocoder {geocoder} : local, addok")
+    if geocoder == "addok" and not url:
+        state.fail("--geocoder addok : --url")
+    engine = _engine()
+    with _count_progress(translate("geocode.progress", state.lang)) as progress:
+        task = progress.add_task("", total=None)
+        summary = geocode_stored(
+            engine,
+            reference_directory(state.db, reference_dir),
+            communes=commune,
+            min_score=min_score,
+            redo=redo,
+            geocoder=geocoder,
+            url=url,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        types = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["result_types"].items()))
+        state.say("geocode.summary", addresses=summary["addresses"], geocoder=summary["geocoder"], types=types or "—", usable=_percent(summary["usable_voters_share"]))
+
+
+def _params(method: str, no_street_sides: bool, min_score: float | None):
+    from geometry.params import BuildParams
+
+    params = BuildParams(method=method, street_sides=not no_street_sides)
+    if min_score is not None:
+        params = params.with_changes(min_score=min_score)
+    return params
+
+
+@app.command()
+@_guard
+def build(
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne construire que cette commune (répétable).")] = None,
+    departement: Annotated[Optional[str], typer.Option("--departement", help="Ne construire que les communes de ce département.")] = None,
+    method: Annotated[str, typer.Option("--method", help="voronoi ou concave.")] = "voronoi",
+    no_street_sides: Annotated[bool, typer.Option("--no-street-sides", help="Ne pas densifier les côtés de rue.")] = False,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help="Score de géocodage minimal des points utilisés.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processus de calcul (défaut : 2).")] = 2,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) au lieu du pool local.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+) -> None:
+    """Derive the outline of every bureau from the geocoded addresses."""
+    from service.building import list_communes, run_build
+
+    engine = _engine()
+    codes = list_communes(engine, commune, departement)
+    params = _params(method, no_street_sides, min_score)
+    executor = None
+    if scheduler:
+        from distributed import Client
+
+        executor = Client(scheduler).get_executor()
+    with _count_progress(translate("build.progress", state.lang)) as progress:
+        task = progress.add_task("", total=len(codes))
+        build_id, results = run_build(
+            engine, codes, params, workers=workers, executor=executor,
+            progress=lambda done, total: progress.update(task, completed=done),
+        )
+    ok = [result for result in results if result.ok]
+    missing = {result.commune: result.report.get("bureaux_without_outline", []) for result in ok}
+    summary = {
+        "build_id": build_id,
+        "communes": len(results),
+        "communes_built": len(ok),
+        "outlines": sum(len(result.outlines) for result in ok),
+        "bureaux_without_outline": {code: bureaux for code, bureaux in missing.items() if bureaux},
+        "failed": {result.commune: result.error.get(state.lang, result.error.get("fr")) for result in results if not result.ok},
+        "reports": {result.commune: result.report for result in results},
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        state.say(
+            "build.summary", build_id=build_id, ok=len(ok), total=len(results), outlines=summary["outlines"],
+            missing=sum(len(bureaux) for bureaux in missing.values()),
+        )
+        for code, bureaux in summary["bureaux_without_outline"].items():
+            state.say("build.bureaux_missing", commune=code, bureaux=", ".join(bureaux))
+        for result in ok:
+            if result.report.get("boundary_derived"):
+                state.say("build.boundary_derived", commune=result.commune)
+        for code, message in summary["failed"].items():
+            state.say("build.commune_failed", commune=code, message=message)
+    if summary["failed"]:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@app.command()
+@_guard
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processus uvicorn.")] = 1,
+) -> None:
+    """Serve outlines and counts over HTTP (OGC API – Features, downloads, counts, map page)."""
+    try:
+        from service.api.app import create_app  # noqa: F401  (checks that the API is installed)
+    except ImportError:
+        _not_available("serve")
+    import os
+
+    import uvicorn
+
+    _engine()  # applies pending migrations before the workers start
+    if state.db:
+        os.environ["DATABASE_URL"] = state.db
+    state.say("serve.starting", host=host, port=port)
+    uvicorn.run("service.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+@app.command()
+@_guard
+def export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Fichier à écrire.")],
+    commune: Annotated[Optional[str], typer.Option("--commune", help="Code INSEE de la commune.")] = None,
+    departement: Annotated[Optional[str], typer.Option("--departement", help="Code du département.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="geojson, gpkg, fgb ou parquet.")] = "geojson",
+) -> None:
+    """Write the outlines of a commune or département to a file."""
+    try:
+        from service.api.downloads import write_export
+    except ImportError:
+        _not_available("export")
+        return
+    if bool(commune) == bool(departement):
+        state.fail("--commune CODE | --departement CODE")
+    write_export(_engine(), commune=commune, departement=departement, fmt=fmt, path=output)
+
+
+@evaluate_app.command("geocoding")
+@_guard
+def evaluate_geocoding(
+    expected: Annotated[Path, typer.Option("--expected", help="Fichier de résultats attendus, aligné par ligne (colonne ligne).")],
+    extract: Annotated[Optional[int], typer.Option("--extract", help="Identifiant de l'extrait (défaut : le dernier importé).")] = None,
+    worst: Annotated[int, typer.Option("--worst", min=0, help="Nombre de pires désaccords listés.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire le résultat JSON sur la sortie standard.")] = False,
+) -> None:
+    """Compare stored geocoding results with a file of expected results."""
+    from service.geocoding import evaluate_geocoding as compare
+
+    result = compare(_engine(), expected, extract, worst)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        state.say(
+            "evaluate.geocoding", rows=result["rows_with_expected"], same_id=_percent(result["same_result_id"]),
+            near=_percent(result["within_30m"]), strong=_percent(result["agreement_housenumber_score_ge_0_8"]),
+            all=_percent(result["agreement"]),
+        )
+
+
+@evaluate_app.command("outlines")
+@_guard
+def evaluate_outlines(
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Nombre de plis de la validation croisée.")] = 5,
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne traiter que cette commune (répétable).")] = None,
+    reference: Annotated[Optional[Path], typer.Option("--reference", help="Contours officiels (GeoJSON…) à comparer aux contours servis.")] = None,
+    bureau_field: Annotated[Optional[str], typer.Option("--bureau-field", help="Propriété du numéro de bureau dans --reference.")] = None,
+    method: Annotated[str, typer.Option("--method", help="voronoi ou concave.")] = "voronoi",
+    seed: Annotated[int, typer.Option("--seed", help="Graine du tirage des plis.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Écrire le résultat JSON sur la sortie standard.")] = False,
+) -> None:
+    """Cross-validate outlines, or compare the served ones with official outlines."""
+    from service.building import cross_validate_stored, list_communes
+
+    engine = _engine()
+    if reference is not None:
+        result = _compare_reference(engine, reference, bureau_field, commune)
+    else:
+        from geometry.evaluate import overall_accuracy
+
+        codes = list_communes(engine, commune)
+        evaluations = cross_validate_stored(engine, codes, _params(method, False, None), folds=folds, seed=seed)
+        accuracy, baseline = overall_accuracy(evaluations)
+        result = {
+            "folds": folds,
+            "accuracy": accuracy,
+            "plain_voronoi_accuracy": baseline,
+            "communes": {
+                item.commune: {
+                    "accuracy": item.accuracy, "plain_voronoi_accuracy": item.baseline_accuracy,
+                    "voters_evaluated": item.voters_evaluated, "points_evaluated": item.points_evaluated,
+                }
+                for item in evaluations
+            },
+        }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+    elif reference is not None:
+        state.say("evaluate.reference", commune=result["commune"], mean_iou=f"{result['mean_iou']:.3f}", median_iou=f"{result['median_iou']:.3f}", wrong=_percent(result["wrong_area_share"]))
+    else:
+        state.say("evaluate.outlines", folds=folds, accuracy=_percent(result["accuracy"]), baseline=_percent(result["plain_voronoi_accuracy"]))
+
+
+def _compare_reference(engine, reference: Path, bureau_field: str | None, communes: list[str] | None) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    from service.building import compare_stored
+    from service.errors import NoGeocodedDataError
+    from service.store.outlines import active_outlines
+
+    official = gpd.read_file(reference)
+    field = bureau_field or next((name for name in ("bureau", "Bureau", "code_bureau", "id_bv", "BUREAU") if name in official.columns), None)
+    if field is None or field not in official.columns:
+        state.fail(f"--bureau-field : {', '.join(map(str, official.columns))}")
+    served = active_outlines(engine, communes)
+    if served.empty:
+        raise NoGeocodedDataError(what=", ".join(communes or []) or "—")
+    commune = communes[0] if communes else served["commune"].mode().iloc[0]
+    served = served[served["commune"] == commune]
+    outlines = gpd.GeoDataFrame({"bureau": served["bureau"]}, geometry=shapely.from_wkb(served["geometry"]), crs=4326)
+    codes = official[field].astype(str).str.strip()
+    codes = codes.where(~codes.str.fullmatch(r"\d+"), codes.str.lstrip("0").replace("", "0").str.zfill(4))
+    official = gpd.GeoDataFrame({"bureau": commune + "_" + codes}, geometry=official.geometry, crs=official.crs or 4326)
+    comparison = compare_stored(outlines, official, commune)
+    return {
+        "commune": commune,
+        "mean_iou": comparison.mean_iou,
+        "median_iou": comparison.median_iou,
+        "wrong_area_share": comparison.wrong_area_share,
+        "per_bureau": comparison.per_bureau.to_dict("records"),
+    }
 
 
 @app.command()

@@ -180,7 +180,11 @@ def run_demo(
     lang: str = "fr",
     say: Callable[..., None] | None = None,
 ) -> dict:
-    """Generate the demo commune, then ingest it (and run later stages once they exist) on SQLite."""
+    """Generate the demo commune, then ingest, geocode and build it on SQLite; return a summary."""
+    from geometry.params import BuildParams
+    from service.building import run_build
+    from service.geocoding import geocode_stored, load_reference, reference_directory
+    from service.store.boundaries import read_boundaries, save_boundaries
     from service.store.database import open_database
     from service.store.extracts import save_extract
 
@@ -193,7 +197,7 @@ def run_demo(
     extract = read_extract(files["extract"])
     saved = save_extract(engine, extract, force=True)
     report = extract.report
-    summary = {
+    summary: dict = {
         "files": files,
         "database": db,
         "ingest": {
@@ -207,7 +211,23 @@ def run_demo(
         },
     }
     say("demo.stage", stage="ingest", result=f"{report.lines_read} → {report.accepted} + {report.rejected}, {report.addresses} adresses")
-    for stage in ("geocode", "build", "serve"):
-        say("demo.stage_skipped", stage=stage)
+
+    directory = reference_directory(db)
+    load_reference(directory, [Path(files["ban"])])
+    save_boundaries(engine, read_boundaries(Path(files["boundary"])), Path(files["boundary"]).name)
+    geocoded = geocode_stored(engine, directory, communes=[COMMUNE], redo=True)
+    summary["geocode"] = geocoded
+    say("demo.stage", stage="geocode", result=", ".join(f"{kind} {count}" for kind, count in sorted(geocoded["result_types"].items())))
+
+    build_id, results = run_build(engine, [COMMUNE], BuildParams(), workers=1)
+    result = results[0]
+    summary["build"] = {
+        "build_id": build_id,
+        "ok": result.ok,
+        "outlines": 0 if result.outlines is None else len(result.outlines),
+        "bureaux_without_outline": result.report.get("bureaux_without_outline", []),
+    }
+    say("demo.stage", stage="build", result=f"{summary['build']['outlines']} contours")
+    say("demo.serve_hint", db=db)
     say("demo.done", db=db)
     return summary

@@ -46,12 +46,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Échec d'accès à la base {db} : {reason}. Vérifiez --db ou DATABASE_URL.",
         "Database access to {db} failed: {reason}. Check --db or DATABASE_URL.",
     ),
+    "reference.loaded": (
+        "Référentiel BAN ({directory}) : {loaded} fichier(s) chargé(s), {skipped} déjà présent(s) ; {rows} adresses, {communes} communes.",
+        "BAN reference ({directory}): {loaded} file(s) loaded, {skipped} already present; {rows} addresses, {communes} communes.",
+    ),
+    "reference.communes": (
+        "{count} contours de communes chargés depuis {file}.",
+        "{count} commune boundaries loaded from {file}.",
+    ),
+    "geocode.progress": ("Géocodage", "Geocoding"),
+    "geocode.summary": (
+        "{addresses} adresses géocodées ({geocoder}) : {types}. Part des électeurs à une position utilisable : {usable}.",
+        "{addresses} addresses geocoded ({geocoder}): {types}. Share of voters at a usable position: {usable}.",
+    ),
+    "build.progress": ("Construction des contours", "Building outlines"),
+    "build.summary": (
+        "Construction {build_id} : {ok}/{total} communes construites, {outlines} contours, {missing} bureaux sans contour.",
+        "Build {build_id}: {ok}/{total} communes built, {outlines} outlines, {missing} bureaux without outline.",
+    ),
+    "build.commune_failed": ("Commune {commune} : {message}", "Commune {commune}: {message}"),
+    "build.bureaux_missing": (
+        "Commune {commune} : bureaux sans contour : {bureaux}.",
+        "Commune {commune}: bureaux without outline: {bureaux}.",
+    ),
+    "build.boundary_derived": (
+        "Commune {commune} : pas de contour communal chargé, contour déduit des adresses.",
+        "Commune {commune}: no commune boundary loaded, boundary derived from the addresses.",
+    ),
+    "evaluate.outlines": (
+        "Précision en validation croisée ({folds} plis, pondérée par les électeurs) : {accuracy} ; Voronoï simple : {baseline}.",
+        "Cross-validated accuracy ({folds} folds, voter-weighted): {accuracy}; plain Voronoi: {baseline}.",
+    ),
+    "evaluate.reference": (
+        "Commune {commune} : IoU moyen {mean_iou}, médian {median_iou} ; part de surface attribuée au mauvais bureau : {wrong}.",
+        "Commune {commune}: mean IoU {mean_iou}, median {median_iou}; share of area given to the wrong bureau: {wrong}.",
+    ),
+    "evaluate.geocoding": (
+        "{rows} lignes comparées : même result_id {same_id} ; à moins de 30 m {near} ; numéros (score ≥ 0,8) d'accord : {strong} ; toutes lignes avec réponse : {all}.",
+        "{rows} rows compared: same result_id {same_id}; within 30 m {near}; house numbers (score ≥ 0.8) agreeing: {strong}; all rows with an answer: {all}.",
+    ),
+    "serve.starting": ("Service sur http://{host}:{port}/ (carte : /carte)", "Serving on http://{host}:{port}/ (map: /carte)"),
+    "demo.serve_hint": (
+        "Pour parcourir le résultat : bureaux --db {db} serve, puis http://127.0.0.1:8000/carte",
+        "To browse the result: bureaux --db {db} serve, then http://127.0.0.1:8000/carte",
+    ),
     "demo.generated": (
         "Commune de démonstration {commune} générée dans {folder} : {voters} électeurs fictifs, {bureaux} bureaux, {addresses} adresses BAN.",
         "Demo commune {commune} generated in {folder}: {voters} fictitious voters, {bureaux} bureaux, {addresses} BAN addresses.",
     ),
     "demo.stage": ("Étape {stage} : {result}", "Stage {stage}: {result}"),
-    "demo.stage_skipped": ("Étape {stage} : pas encore disponible, ignorée.", "Stage {stage}: not available yet, skipped."),
     "demo.done": ("Démonstration terminée ; base : {db}", "Demo finished; database: {db}"),
 }
 

@@ -22,11 +22,17 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # The R*Tree virtual table and its shadow tables are managed by hand.
+    return not (type_ == "table" and name.startswith("outline_rtree"))
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

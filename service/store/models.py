@@ -79,6 +79,10 @@ class AddressRecord(SQLModel, table=True):
     result_label: str | None = None
     geocoder: str | None = None
     usable: bool | None = None
+    # Street key and house number of the match, for the street-side step of outlines.
+    street_key: str | None = None
+    result_numero: int | None = None
+    result_citycode: str | None = Field(default=None, max_length=5)
 
 
 class VoterCountRecord(SQLModel, table=True):

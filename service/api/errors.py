@@ -1,0 +1,160 @@
+"""Errors of the HTTP API, their status codes and their RFC 9457 problem documents."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.api.messages import translate
+from service.api.negotiation import request_language
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Problem types are relative URIs: they stay the same on every deployment, and
+# the service documents each of them at this path.
+PROBLEM_BASE = "/problems/"
+
+
+class ApiError(Exception):
+    """Base class of the errors the API turns into problem documents.
+
+    ``key`` names the detail message in ``service.api.messages``; the keyword
+    arguments fill it. A value given as a message key in ``translated`` is
+    translated into the response language first.
+    """
+
+    problem = "internal-error"
+
+    def __init__(self, key: str, *, translated: dict[str, str] | None = None, **params: object) -> None:
+        self.key = key
+        self.params = params
+        self.translated = translated or {}
+        super().__init__(f"{key} {params}")
+
+    def detail(self, lang: str) -> str:
+        """Return the detail message in ``lang``."""
+        params = dict(self.params)
+        for name, key in self.translated.items():
+            params[name] = translate(key, lang, **params)
+        return translate(self.key, lang, **params)
+
+
+class InvalidParameterError(ApiError):
+    problem = "invalid-parameter"
+
+
+class UnknownParameterError(ApiError):
+    problem = "unknown-parameter"
+
+
+class NotFoundError(ApiError):
+    problem = "not-found"
+
+
+class NotAcceptableError(ApiError):
+    problem = "not-acceptable"
+
+
+class InferenceRefusedError(ApiError):
+    """A request that filters, groups, sorts or searches on a name, birth data or nationality."""
+
+    problem = "inference-refused"
+
+
+class MethodNotAllowedError(ApiError):
+    problem = "method-not-allowed"
+
+
+# The one place where exception classes meet HTTP status codes.
+STATUS: dict[type[ApiError], int] = {
+    InvalidParameterError: 400,
+    UnknownParameterError: 400,
+    InferenceRefusedError: 403,
+    NotFoundError: 404,
+    MethodNotAllowedError: 405,
+    NotAcceptableError: 406,
+}
+
+PROBLEM_TYPES = ("invalid-parameter", "unknown-parameter", "inference-refused", "not-found", "method-not-allowed", "not-acceptable", "internal-error")
+
+
+def problem_response(request: Request, status: int, problem: str, detail: str, lang: str) -> Response:
+    """Build an ``application/problem+json`` response."""
+    body = {
+        "type": PROBLEM_BASE + problem,
+        "title": translate(f"title.{problem}", lang),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False).encode(),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Content-Language": lang, "Cache-Control": "no-store", "Vary": "Accept-Language"},
+    )
+
+
+async def handle_api_error(request: Request, error: ApiError) -> Response:
+    status = STATUS.get(type(error), 500)
+    lang = request_language(request)
+    logger.info("%s %s: %s (%s)", request.method, request.url.path, error.problem, error.key)
+    return problem_response(request, status, error.problem, error.detail(lang), lang)
+
+
+async def handle_validation_error(request: Request, error: RequestValidationError) -> Response:
+    """Turn FastAPI's parameter validation errors into a 400 problem naming the parameter and value."""
+    lang = request_language(request)
+    first = error.errors()[0] if error.errors() else {}
+    location = first.get("loc", ())
+    name = str(location[-1]) if location else "?"
+    value = request.query_params.get(name, request.path_params.get(name, ""))
+    expected = _expected_for(name, first)
+    api_error = InvalidParameterError("invalid_value", translated={"expected": expected[0]}, name=name, value=value, **expected[1])
+    logger.info("%s %s: invalid parameter %s (%s)", request.method, request.url.path, name, first.get("type"))
+    return problem_response(request, 400, api_error.problem, api_error.detail(lang), lang)
+
+
+def _expected_for(name: str, error: dict) -> tuple[str, dict[str, object]]:
+    from service.api.params import MAX_LIMIT, MAX_PRECISION
+
+    if name == "limit":
+        return "expected.limit", {"maximum": MAX_LIMIT}
+    if name == "offset":
+        return "expected.offset", {}
+    if name == "precision":
+        return "expected.precision", {"maximum": MAX_PRECISION}
+    if name in ("bbox", "commune", "departement"):
+        return f"expected.{name}", {}
+    if error.get("type") == "enum" or error.get("type") == "literal_error":
+        choices = error.get("ctx", {}).get("expected", "")
+        return "expected.choice", {"choices": choices}
+    return "expected.integer", {}
+
+
+async def handle_http_exception(request: Request, error: StarletteHTTPException) -> Response:
+    """Answer Starlette's own 404 and 405 with problem documents."""
+    lang = request_language(request)
+    if error.status_code == 405:
+        detail = translate("method_not_allowed", lang, method=request.method, path=request.url.path)
+        return problem_response(request, 405, "method-not-allowed", detail, lang)
+    if error.status_code == 404:
+        detail = translate("path_not_found", lang, path=request.url.path)
+        return problem_response(request, 404, "not-found", detail, lang)
+    detail = translate("internal_error", lang, reference="-")
+    return problem_response(request, error.status_code, "internal-error", detail, lang)
+
+
+async def handle_unexpected(request: Request, error: Exception) -> Response:
+    """Log an unexpected error with a reference and return a problem that shows only the reference."""
+    reference = uuid.uuid4().hex[:12]
+    logger.exception("unexpected error %s on %s %s", reference, request.method, request.url.path)
+    lang = request_language(request)
+    return problem_response(request, 500, "internal-error", translate("internal_error", lang, reference=reference), lang)

@@ -1,0 +1,51 @@
+"""Errors of the service layer, each with a French and an English message."""
+
+from __future__ import annotations
+
+
+class BureauxError(Exception):
+    """Base class of the service's errors.
+
+    ``templates`` holds one message per language, formatted with the keyword
+    arguments given to the constructor; ``str(error)`` is the English one.
+    """
+
+    templates: dict[str, str] = {"fr": "Échec de l'opération.", "en": "The operation failed."}
+
+    def __init__(self, **params: object) -> None:
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "fr") -> str:
+        """Return the message in ``lang`` (``fr`` or ``en``; French otherwise)."""
+        template = self.templates.get(lang, self.templates["fr"])
+        params = {key: (value[lang] if isinstance(value, dict) and lang in value else value) for key, value in self.params.items()}
+        return template.format(**params)
+
+
+class BoundaryFileError(BureauxError):
+    templates = {
+        "fr": "Contours de communes {path} : {reason_fr}. Attendu : GeoJSON, GeoPackage ou shapefile avec une propriété INSEE_COM, code ou code_insee.",
+        "en": "Commune boundaries {path}: {reason_en}. Expected GeoJSON, GeoPackage or shapefile with an INSEE_COM, code or code_insee property.",
+    }
+
+
+class NothingToBuildError(BureauxError):
+    templates = {
+        "fr": "Aucune commune à traiter{detail_fr}. Importez d'abord un extrait avec « bureaux ingest ».",
+        "en": "No commune to process{detail_en}. Import an extract first with 'bureaux ingest'.",
+    }
+
+
+class ReferenceMissingError(BureauxError):
+    templates = {
+        "fr": "Aucun référentiel BAN chargé dans {directory}. Chargez un fichier adresses-DEP.csv.gz avec « bureaux reference load ».",
+        "en": "No BAN reference loaded in {directory}. Load an adresses-DEP.csv.gz file with 'bureaux reference load'.",
+    }
+
+
+class NoGeocodedDataError(BureauxError):
+    templates = {
+        "fr": "Aucune adresse géocodée pour {what}. Lancez « bureaux geocode » d'abord.",
+        "en": "No geocoded address for {what}. Run 'bureaux geocode' first.",
+    }

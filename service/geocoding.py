@@ -1,0 +1,168 @@
+"""The geocoding stage: load the BAN reference, geocode stored addresses, evaluate the results."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select, update
+
+from ingest.geocode import LocalGeocoder, ReferenceIndex, compare_with_expected
+from service.errors import NoGeocodedDataError, NothingToBuildError, ReferenceMissingError
+from service.store.database import database_url
+from service.store.models import AddressRecord, CommuneRecord, ExtractRecord
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 20_000
+INPUT_COLUMNS = ["id", "commune", "numero", "rep", "voie", "lieu_dit", "code_postal", "ville"]
+RESULT_COLUMNS = [
+    "lon", "lat", "result_type", "result_score", "result_id", "result_label",
+    "usable", "street_key", "result_numero", "result_citycode",
+]
+
+
+def reference_directory(db: str | None, option: str | None = None) -> Path:
+    """Return where the BAN index lives: ``--reference-dir``, ``BUREAUX_REFERENCE_DIR``, or beside the SQLite file."""
+    if option:
+        return Path(option)
+    if os.environ.get("BUREAUX_REFERENCE_DIR"):
+        return Path(os.environ["BUREAUX_REFERENCE_DIR"])
+    url = database_url(db)
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        return path.with_name(path.stem + ".reference")
+    return Path("bureaux-reference")
+
+
+def load_reference(directory: Path, files: Iterable[Path]) -> tuple[list[Path], ReferenceIndex]:
+    """Add BAN files to the index in ``directory``; return the files actually loaded and the index."""
+    index = ReferenceIndex.open(directory) if (directory / "meta.json").exists() else ReferenceIndex.empty()
+    loaded = index.add(files)
+    if loaded:
+        index.save(directory)
+    return loaded, index
+
+
+def _addresses_to_geocode(engine: Engine, communes: list[str] | None, redo: bool) -> pd.DataFrame:
+    query = select(*[getattr(AddressRecord, column) for column in INPUT_COLUMNS]).where(AddressRecord.key != "|||")
+    # Positions that came with the extract (INSEE's table) are kept as they are.
+    query = query.where((AddressRecord.geocoder.is_(None)) | (AddressRecord.geocoder != "source"))
+    if not redo:
+        query = query.where(AddressRecord.geocoder.is_(None))
+    if communes:
+        query = query.where(AddressRecord.commune.in_(communes))
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def geocode_stored(
+    engine: Engine,
+    directory: Path,
+    *,
+    communes: list[str] | None = None,
+    min_score: float = 0.5,
+    redo: bool = False,
+    geocoder: str = "local",
+    url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Geocode the stored addresses not geocoded yet (all of them with ``redo``); return a summary.
+
+    Raises
+    ------
+    ReferenceMissingError
+        For the local geocoder, when no BAN file was loaded.
+    """
+    frame = _addresses_to_geocode(engine, communes, redo)
+    if geocoder == "addok":
+        from ingest.geocode.addok import AddokGeocoder
+
+        engine_name = "addok"
+        matcher = AddokGeocoder(url, min_score=min_score)
+    else:
+        if not (directory / "meta.json").exists():
+            raise ReferenceMissingError(directory=str(directory))
+        engine_name = "local"
+        matcher = LocalGeocoder(ReferenceIndex.open(directory), min_score=min_score)
+
+    logger.info("geocoding %d addresses with the %s geocoder", len(frame), engine_name)
+    done = 0
+    counts: dict[str, int] = {}
+    for start in range(0, len(frame), CHUNK):
+        chunk = frame.iloc[start: start + CHUNK]
+        results = matcher.geocode(chunk[INPUT_COLUMNS[1:]])
+        _store_results(engine, chunk["id"].to_numpy(), results, engine_name)
+        for kind, number in results["result_type"].fillna("none").value_counts().items():
+            counts[kind] = counts.get(kind, 0) + int(number)
+        done += len(chunk)
+        if progress:
+            progress(done, len(frame))
+    if geocoder == "addok":
+        matcher.close()
+
+    with engine.begin() as connection:
+        query = update(CommuneRecord).values(geocoded=True)
+        if communes:
+            query = query.where(CommuneRecord.code.in_(communes))
+        connection.execute(query)
+    usable = _usable_share(engine, communes)
+    return {"addresses": len(frame), "geocoder": engine_name, "result_types": counts, "usable_voters_share": usable}
+
+
+def _store_results(engine: Engine, ids: np.ndarray, results: pd.DataFrame, engine_name: str) -> None:
+    values = results[RESULT_COLUMNS].astype(object).where(results[RESULT_COLUMNS].notna(), None)
+    rows = [(*row, engine_name, int(address_id)) for row, address_id in zip(values.itertuples(index=False, name=None), ids)]
+    assignments = ", ".join(f"{column} = ?" for column in [*RESULT_COLUMNS, "geocoder"])
+    with engine.begin() as connection:
+        marker_sql = f"UPDATE address SET {assignments} WHERE id = ?"
+        if connection.dialect.paramstyle != "qmark":
+            marker_sql = marker_sql.replace("?", "%s")
+        connection.exec_driver_sql(marker_sql, rows)
+
+
+def _usable_share(engine: Engine, communes: list[str] | None) -> float | None:
+    query = select(AddressRecord.voters, AddressRecord.usable)
+    if communes:
+        query = query.where(AddressRecord.commune.in_(communes))
+    with engine.connect() as connection:
+        frame = pd.read_sql(query, connection)
+    total = frame["voters"].sum()
+    return float(frame.loc[frame["usable"].fillna(False).astype(bool), "voters"].sum() / total) if total else None
+
+
+def results_by_line(engine: Engine, extract_id: int | None = None) -> pd.DataFrame:
+    """Return the stored result of each input line of an extract (the latest by default), indexed by line number."""
+    with engine.connect() as connection:
+        if extract_id is None:
+            extract_id = connection.execute(select(ExtractRecord.id).order_by(ExtractRecord.id.desc()).limit(1)).scalar()
+        if extract_id is None:
+            raise NothingToBuildError(detail_fr="", detail_en="")
+        communes = select(CommuneRecord.code).where(CommuneRecord.extract_id == extract_id)
+        frame = pd.read_sql(
+            select(AddressRecord.lines, AddressRecord.result_type, AddressRecord.result_id, AddressRecord.lon, AddressRecord.lat, AddressRecord.geocoder)
+            .where(AddressRecord.commune.in_(communes)),
+            connection,
+        )
+    if frame["geocoder"].isna().all():
+        raise NoGeocodedDataError(what=f"extract {extract_id}")
+    lines = [np.frombuffer(blob, dtype="<i4") for blob in frame["lines"]]
+    repeat = np.array([len(values) for values in lines])
+    expanded = frame.drop(columns=["lines", "geocoder"]).loc[frame.index.repeat(repeat)].reset_index(drop=True)
+    expanded["line"] = np.concatenate(lines) if lines else np.array([], dtype=np.int64)
+    return expanded.set_index("line").sort_index()
+
+
+def evaluate_geocoding(engine: Engine, expected_path: Path, extract_id: int | None = None, worst: int = 20) -> dict:
+    """Compare stored results with a file of expected results matched by line (column ``ligne``, 1-based data row)."""
+    expected = pd.read_csv(expected_path, dtype={"result_id": str, "result_type": str, "ligne": int})
+    # `ligne` counts data rows from 1; the extract's line numbers count the header as line 1.
+    expected.index = expected["ligne"] + 1
+    results = results_by_line(engine, extract_id)
+    expected = expected.loc[expected.index.isin(results.index)]
+    results = results.reindex(expected.index)
+    return compare_with_expected(results, expected, worst=worst)
