@@ -29,3 +29,10 @@ def shared_cases() -> Path:
 def shared_data() -> Path:
     """Folder of real data sets (``shared/data``)."""
     return _shared_or_skip("data")
+
+
+def skip_or_fail_service(reason: str) -> None:
+    """Skip a test whose local server is missing, or fail it when CI sets BUREAUX_REQUIRE_SERVICES=1."""
+    if os.environ.get("BUREAUX_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason}, and BUREAUX_REQUIRE_SERVICES=1 makes service tests mandatory")
+    pytest.skip(reason)

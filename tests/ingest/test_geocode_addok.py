@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ingest.geocode import AddokError, LocalGeocoder, ReferenceIndex
+from tests.conftest import skip_or_fail_service
 from ingest.geocode.addok import AddokGeocoder
 from tests.ingest.addok_server import AddokServer, ban_documents, free_port, missing_tools, running_addok
 from tests.ingest.test_geocode import BAN_ROWS, write_ban
@@ -34,7 +35,7 @@ def reference_frame() -> pd.DataFrame:
 def addok_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AddokServer]:
     reason = missing_tools()
     if reason is not None:
-        pytest.skip(f"local addok unavailable: {reason}")
+        skip_or_fail_service(f"local addok unavailable: {reason}")
     with running_addok(ban_documents(reference_frame()), tmp_path_factory.mktemp("addok")) as server:
         yield server
 
