@@ -79,6 +79,9 @@ def geocode_stored(
         For the local geocoder, when no BAN file was loaded.
     """
     frame = _addresses_to_geocode(engine, communes, redo)
+    if frame.empty:
+        # Everything is geocoded already, or came with positions (INSEE's table).
+        return {"addresses": 0, "geocoder": geocoder, "result_types": {}, "usable_voters_share": _usable_share(engine, communes)}
     if geocoder == "addok":
         from ingest.geocode.addok import AddokGeocoder
 

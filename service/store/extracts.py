@@ -17,6 +17,7 @@ from service.store.models import AddressRecord, BureauRecord, CommuneRecord, Ext
 logger = logging.getLogger(__name__)
 
 INSERT_CHUNK = 50_000
+USABLE_SCORE = 0.5
 
 
 @dataclass
@@ -149,6 +150,11 @@ def _address_records(extract: Extract) -> tuple[pd.DataFrame, list[str]]:
             result_id=frame["geo_id"].replace("", None),
             result_label=frame["geo_label"].replace("", None),
             geocoder="source",
+            # Same rule as the local geocoder's default: a position under score 0.5
+            # or at commune level is kept but not used for outlines.
+            usable=frame["lon"].notna()
+            & ~(frame["geo_score"] < USABLE_SCORE)
+            & ~frame["geo_type"].isin(["municipality", "town", "city"]),
         )
-        columns += ["lon", "lat", "result_type", "result_score", "result_id", "result_label", "geocoder"]
+        columns += ["lon", "lat", "result_type", "result_score", "result_id", "result_label", "geocoder", "usable"]
     return frame, columns
