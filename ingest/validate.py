@@ -135,8 +135,10 @@ def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport
             "voters": voters,
             "line": lines,
         }
-    )[keep]
-    frame = frame[keep]
+    )
+    if not keep.all():
+        kept = kept[keep]
+        frame = frame[keep]
     kept_lines = lines[keep]
 
     def warn_kept(mask, reason: str) -> None:
@@ -152,7 +154,7 @@ def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport
     # Count dimensions. The birth date becomes a band here and is not kept.
     if "date_naissance" in frame.columns:
         bands, date_warnings = age_bands(frame["date_naissance"], options.reference_date)
-        kept["tranche_age"] = bands.to_numpy()
+        kept["tranche_age"] = pd.Categorical(bands.to_numpy())
         for reason in date_warnings.dropna().unique():
             warn_kept((date_warnings == reason).to_numpy(), reason)
     else:
@@ -160,13 +162,13 @@ def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport
     if "sexe" in frame.columns:
         sexe = _map_distinct(frame["sexe"], SEXES)
         warn_kept(sexe.isna().to_numpy(), "sexe_inconnu")
-        kept["sexe"] = sexe.fillna(UNKNOWN).to_numpy()
+        kept["sexe"] = pd.Categorical(sexe.fillna(UNKNOWN).to_numpy())
     else:
         kept["sexe"] = UNKNOWN
     if "type_liste" in frame.columns:
         list_type = _map_distinct(frame["type_liste"], LIST_TYPES)
         warn_kept(list_type.isna().to_numpy(), "type_liste_inconnu")
-        kept["type_liste"] = list_type.fillna(UNKNOWN).to_numpy()
+        kept["type_liste"] = pd.Categorical(list_type.fillna(UNKNOWN).to_numpy())
     else:
         kept["type_liste"] = "LP"
 
