@@ -194,3 +194,11 @@ def test_cli_build_empty_database(tmp_path):
     result = run("--db", str(tmp_path / "e.db"), "build")
     assert result.returncode == 1
     assert "bureaux ingest" in result.stderr
+
+
+def test_build_on_dask_executor(geocoded):
+    distributed = pytest.importorskip("distributed", reason="Dask is optional: pip install '.[dask]'")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        build_id, results = building.run_build(geocoded, [COMMUNE], BuildParams(), executor=client.get_executor())
+    assert results[0].ok
+    assert set(active_outlines(geocoded)["build_id"]) == {build_id}
