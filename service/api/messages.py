@@ -104,7 +104,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.alternate_html": ("Ce document en HTML", "This document as HTML"),
     "link.alternate_json": ("Ce document en JSON", "This document as JSON"),
     "link.service_desc": ("Définition de l'API (OpenAPI 3)", "API definition (OpenAPI 3)"),
-    "link.service_doc": ("Documentation de l'API", "API documentation"),
     "link.conformance": ("Classes de conformité", "Conformance classes"),
     "link.data": ("Collections", "Collections"),
     "link.map": ("Carte des bureaux", "Map of the bureaux"),

@@ -168,3 +168,4 @@ def items_query(
 ITEMS_PARAMETERS = ("bbox", "limit", "offset", "precision", "commune", "departement", "f")
 ItemsParams = Annotated[ItemsQuery, Depends(items_query)]
 FormatParam = Annotated[Literal["json", "html"] | None, Query(description="Représentation. Representation.")]
+PrecisionParam = Annotated[int, Query(ge=0, le=MAX_PRECISION, description="Décimales des coordonnées. Decimal places of coordinates.")]

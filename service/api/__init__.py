@@ -1,0 +1,1 @@
+"""HTTP API of bureaux: OGC API – Features, downloads, counts and the map page."""

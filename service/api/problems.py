@@ -1,0 +1,33 @@
+"""Pages that document each problem type, so that every ``type`` URI of a problem resolves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+from service.api import html
+from service.api.errors import PROBLEM_TYPES, NotFoundError
+from service.api.messages import translate
+from service.api.negotiation import request_language
+from service.api.params import check_query
+
+router = APIRouter()
+
+
+@router.get(
+    "/problems/{problem}",
+    summary="Description d'un type de problème. Description of a problem type.",
+    dependencies=[Depends(check_query())],
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, 404: {"description": "Type inconnu. Unknown type."}},
+)
+def problem_page(request: Request, problem: Annotated[str, Path(description="Type de problème. Problem type.")]) -> Response:
+    if problem not in PROBLEM_TYPES:
+        raise NotFoundError("path_not_found", path=request.url.path)
+    lang = request_language(request)
+    body = ""
+    if problem == "inference-refused":
+        body = f"<p>{html.escape(translate('inference_refused', lang, name='…'))}</p>"
+    return html.page(translate(f"title.{problem}", lang), lang, body)
