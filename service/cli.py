@@ -413,7 +413,7 @@ def serve(
     if state.db:
         os.environ["DATABASE_URL"] = state.db
     state.say("serve.starting", host=host, port=port)
-    uvicorn.run("service.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("service.asgi:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 @app.command()

@@ -79,14 +79,21 @@ def test_invalid_date_option(tmp_path, demo_files):
     assert "AAAA-MM-JJ" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["geocode"], ["build"], ["serve"], ["export"], ["evaluate", "geocoding"], ["reference", "load"]])
-def test_unavailable_commands_explain(command):
-    result = run(*command)
-    if result.returncode == 3:
-        assert "pas encore disponible" in result.stderr
-    else:
-        # The command exists now: it must not crash with a traceback.
-        assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    "command",
+    [["ingest"], ["geocode"], ["build"], ["serve"], ["export"], ["evaluate", "geocoding"], ["evaluate", "outlines"],
+     ["reference", "load"], ["reference", "communes"], ["demo"]],
+)
+def test_command_help(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_missing_argument_is_usage_error():
+    result = run("ingest")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
 
 
 def test_demo_runs_to_the_end(tmp_path):
