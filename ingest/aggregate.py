@@ -22,8 +22,26 @@ def bureau_code(raw: pd.Series) -> pd.Series:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), np.asarray(values.cat.categories, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _bureau_ids(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each row's bureau code, the bureau ids ``{commune}_{code}``, and each bureau's raw code."""
+    commune_codes, communes = _codes(frame["commune"])
+    raw_codes, raws = _codes(frame["bureau_raw"])
+    padded = bureau_code(pd.Series(raws, dtype="str")).to_numpy(dtype=object) if len(raws) else np.array([], dtype=object)
+    # Raw codes `1` and `0001` name the same bureau: group on the padded code.
+    padded_codes, padded_uniques = pd.factorize(pd.Series(padded, dtype=object))
+    row_padded = padded_codes[raw_codes] if len(raw_codes) else raw_codes
+    groups, first_rows = _group((commune_codes, len(communes)), (row_padded, len(padded_uniques)))
+    ids = np.array(
+        [f"{communes[commune_codes[row]]}_{padded_uniques[row_padded[row]]}" for row in first_rows], dtype=object
+    )
+    first_raw = raws[raw_codes[first_rows]] if len(first_rows) else np.array([], dtype=object)
+    return groups, ids, first_raw
 
 
 def _group(*columns: tuple[np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -31,8 +49,13 @@ def _group(*columns: tuple[np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
     combined = np.zeros(len(columns[0][0]), dtype=np.int64)
     for codes, size in columns:
         combined, _ = pd.factorize(combined * (size + 1) + codes)
-    _, first_rows, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    return inverse.ravel(), first_rows
+    # factorize numbers groups in order of first appearance, so a row opens a
+    # group exactly where its code exceeds every code before it.
+    if not len(combined):
+        return combined, combined
+    previous_max = np.maximum.accumulate(np.concatenate(([-1], combined[:-1])))
+    first_rows = np.flatnonzero(combined > previous_max)
+    return combined.astype(np.int64), first_rows
 
 
 def _first_non_empty(groups: np.ndarray, values: pd.Series, count: int) -> np.ndarray:
@@ -56,8 +79,7 @@ def aggregate(rows: Rows, geocoded: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
     frame = rows.frame
     voters = frame["voters"].to_numpy(dtype=np.int64)
 
-    bureau_ids = frame["commune"] + "_" + bureau_code(frame["bureau_raw"])
-    bureau_codes, bureau_uniques = _codes(bureau_ids)
+    bureau_codes, bureau_uniques, bureau_raw = _bureau_ids(frame)
     bureau_count = len(bureau_uniques)
 
     # Addresses: one group per (bureau, folded address).
@@ -67,7 +89,7 @@ def aggregate(rows: Rows, geocoded: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
     parts = rows.address_table.iloc[rows.address_codes[first_rows]].reset_index(drop=True)
     addresses = pd.DataFrame(
         {
-            "commune": first["commune"].to_numpy(),
+            "commune": first["commune"].to_numpy(dtype=object),
             "bureau": bureau_uniques[bureau_codes[first_rows]],
             "key": parts["key"].to_numpy(),
             "numero": parts["numero"].to_numpy(),
@@ -87,7 +109,6 @@ def aggregate(rows: Rows, geocoded: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
     line_values = frame["line"].to_numpy()[order].astype("<i4")
     bounds = np.searchsorted(address_groups[order], np.arange(group_count + 1))
     addresses["lines"] = [line_values[bounds[i]: bounds[i + 1]].tobytes() for i in range(group_count)]
-    addresses = addresses.sort_values(["bureau", "key"], kind="stable").reset_index(drop=True)
 
     # Counts per bureau, list type, sex and age band.
     dimensions = [(bureau_codes, bureau_count)]
@@ -99,7 +120,7 @@ def aggregate(rows: Rows, geocoded: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
     count_groups, count_first = _group(*dimensions)
     counts = pd.DataFrame(
         {
-            "commune": frame["commune"].to_numpy()[count_first],
+            "commune": frame["commune"].to_numpy(dtype=object)[count_first],
             "bureau": bureau_uniques[bureau_codes[count_first]],
             **{column: uniques[codes[count_first]] for column, codes, uniques in uniques_by_dimension},
             "voters": np.bincount(count_groups, weights=voters, minlength=len(count_first)).astype(np.int64),
@@ -110,7 +131,7 @@ def aggregate(rows: Rows, geocoded: bool) -> tuple[pd.DataFrame, pd.DataFrame, p
         {
             "commune": [bureau.rsplit("_", 1)[0] for bureau in bureau_uniques],
             "bureau": bureau_uniques,
-            "code": _first_non_empty(bureau_codes, frame["bureau_raw"], bureau_count),
+            "code": bureau_raw,
             "label": _first_non_empty(bureau_codes, frame["bureau_label"], bureau_count),
             "voters": np.bincount(bureau_codes, weights=voters, minlength=bureau_count).astype(np.int64),
             "addresses": np.bincount(bureau_codes[first_rows], minlength=bureau_count).astype(np.int64),

@@ -77,6 +77,48 @@ def _map_distinct(values: pd.Series, table: dict[str, str]) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
+def _categories(frame: pd.DataFrame, column: str, clean) -> pd.Series:
+    """Return ``clean(value)`` for every row as a categorical, calling ``clean`` once per distinct value."""
+    values = frame[column] if column in frame.columns else pd.Series("", index=frame.index, dtype="str")
+    codes, uniques = pd.factorize(values.fillna(""))
+    cleaned_codes, cleaned = pd.factorize(pd.Series([clean(value) for value in uniques], dtype=object))
+    if len(codes) and not len(uniques):
+        cleaned_codes, cleaned = np.array([0]), pd.Index([clean("")])
+    return pd.Series(pd.Categorical.from_codes(cleaned_codes[codes], categories=cleaned), index=frame.index)
+
+
+def _bureau_part(value: str, combined: bool) -> str:
+    value = value.strip()
+    return re.sub(r"^[0-9AB]{5}_", "", value) if combined else value
+
+
+def _communes(frame: pd.DataFrame, options: RowOptions) -> tuple[pd.Series, np.ndarray]:
+    """Return each row's commune code and its status: ok, padded, empty, invalid or other."""
+    values = frame["commune"] if "commune" in frame.columns else pd.Series("", index=frame.index, dtype="str")
+    codes, uniques = pd.factorize(values.fillna(""))
+    if len(codes) and not len(uniques):
+        codes, uniques = np.zeros(len(codes), dtype=np.int64), [""]
+
+    cleaned, statuses = [], []
+    for value in uniques:
+        code = value.strip().upper() or (options.commune or "")
+        status = "ok"
+        if re.fullmatch(r"\d{4}", code):
+            code, status = "0" + code, "padded"
+        if not code:
+            status = "empty"
+        elif not COMMUNE_CODE.match(code):
+            status = "invalid"
+        elif options.commune and "commune" in frame.columns and code != options.commune:
+            status = "other"
+        cleaned.append(code)
+        statuses.append(status)
+
+    cleaned_codes, categories = pd.factorize(pd.Series(cleaned, dtype=object))
+    commune = pd.Series(pd.Categorical.from_codes(cleaned_codes[codes], categories=categories), index=frame.index)
+    return commune, np.array(statuses, dtype=object)[codes]
+
+
 def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport, lines: np.ndarray) -> Rows:
     """Check every row of ``frame`` (fields as columns, all strings) and keep what is needed.
 
@@ -95,25 +137,15 @@ def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport
         if mask.any():
             report.add("warning", lines[mask], reason)
 
-    # Commune: from the column, else from --commune or the file name.
-    if "commune" in frame.columns:
-        commune = _text(frame, "commune").str.upper()
-        if options.commune:
-            commune = commune.mask(commune == "", options.commune)
-    else:
-        commune = pd.Series(options.commune or "", index=frame.index, dtype="str")
-    padded = commune.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
-    commune = commune.where(~padded, "0" + commune)
-    reject((commune == "").to_numpy(), "commune_manquante")
-    reject(~commune.str.match(COMMUNE_PATTERN).to_numpy(dtype=bool), "commune_invalide")
-    if options.commune and "commune" in frame.columns:
-        reject((commune != options.commune).to_numpy(), "autre_commune")
-    warn(padded, "commune_completee")
+    # Commune and bureau codes are checked once per distinct value.
+    commune, commune_status = _communes(frame, options)
+    reject(commune_status == "empty", "commune_manquante")
+    reject(commune_status == "invalid", "commune_invalide")
+    reject(commune_status == "other", "autre_commune")
+    warn(commune_status == "padded", "commune_completee")
 
     # Bureau: INSEE's table writes `{commune}_{n}`.
-    raw_bureau = _text(frame, "bureau")
-    if options.column_map.combined_bureau:
-        raw_bureau = raw_bureau.str.replace(r"^[0-9AB]{5}_", "", regex=True)
+    raw_bureau = _categories(frame, "bureau", lambda value: _bureau_part(value, options.column_map.combined_bureau))
     reject((raw_bureau == "").to_numpy(), "bureau_manquant")
 
     if "poids" in frame.columns:
