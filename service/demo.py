@@ -126,12 +126,31 @@ def generate_commune(folder: Path, voters: int = 3000, seed: int = 1) -> dict:
     }
     boundary_path.write_text(json.dumps(boundary), encoding="utf-8")
 
+    # The true bureau areas of the grid, as official outlines would give them.
+    official_path = folder / "bureaux-officiels-45999.geojson"
+    edges_x = [-40, extent / 2, extent + 40]
+    edges_y = [-40, extent / 3, 2 * extent / 3, extent + 40]
+    features = []
+    for row in range(3):
+        for column in range(2):
+            ring = [
+                _to_lonlat(edges_x[column], edges_y[row]), _to_lonlat(edges_x[column + 1], edges_y[row]),
+                _to_lonlat(edges_x[column + 1], edges_y[row + 1]), _to_lonlat(edges_x[column], edges_y[row + 1]),
+            ]
+            features.append({
+                "type": "Feature",
+                "properties": {"bureau": 1 + row * 2 + column},
+                "geometry": {"type": "Polygon", "coordinates": [[*map(list, ring), list(ring[0])]]},
+            })
+    official_path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+
     extract_path = folder / f"ListesElecteurs-com{COMMUNE}-{EXTRACT_DATE:%d-%m-%Y}-09h00.csv"
     written = _write_extract(extract_path, houses, voters, rng)
     return {
         "commune": COMMUNE,
         "ban": str(ban_path),
         "boundary": str(boundary_path),
+        "official": str(official_path),
         "extract": str(extract_path),
         "voters": written,
         "bureaux": len({house["bureau"] for house in houses}),
