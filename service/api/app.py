@@ -13,7 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from service.api import carte, downloads, features, problems, stats
 from service.api.downloads import DownloadCache
-from service.api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected, handle_validation_error
+from service.api.errors import PROBLEM_RESPONSES, ApiError, handle_api_error, handle_http_exception, handle_unexpected, handle_validation_error
 from service.api.privacy import configure_audit
 from service.api.service import Service
 from service.store.database import open_database
@@ -53,11 +53,11 @@ def create_app(db: str | None = None, *, audit_log: str | None = None) -> FastAP
     app.state.service = Service(engine)
     app.state.downloads = DownloadCache()
 
-    app.include_router(features.router, tags=["OGC API – Features"])
-    app.include_router(stats.router, tags=["Effectifs / counts"])
-    app.include_router(downloads.router, tags=["Téléchargements / downloads"])
-    app.include_router(carte.router, tags=["Carte / map"])
-    app.include_router(problems.router, tags=["Problèmes / problems"])
+    app.include_router(features.router, responses=PROBLEM_RESPONSES, tags=["OGC API – Features"])
+    app.include_router(stats.router, responses=PROBLEM_RESPONSES, tags=["Effectifs / counts"])
+    app.include_router(downloads.router, responses=PROBLEM_RESPONSES, tags=["Téléchargements / downloads"])
+    app.include_router(carte.router, responses=PROBLEM_RESPONSES, tags=["Carte / map"])
+    app.include_router(problems.router, responses=PROBLEM_RESPONSES, tags=["Problèmes / problems"])
 
     app.add_exception_handler(ApiError, handle_api_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

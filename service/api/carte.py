@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from service.api.errors import NotFoundError
 from service.api.negotiation import request_language
-from service.api.params import check_query
+from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"carte.js": "text/javascript", "carte.css": "text/css"}
@@ -86,7 +86,7 @@ def _page(lang: str) -> HTMLResponse:
     )
 
 
-CommuneQuery = Annotated[str | None, Query(description="Commune affichée d'abord. Commune shown first.", pattern=r"^(\d{5}|2[ABab]\d{3})$")]
+CommuneQuery = Annotated[str | None, Query(description="Commune affichée d'abord. Commune shown first.", pattern=COMMUNE_REGEX)]
 
 
 @router.get(

@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from service.api.errors import InvalidParameterError, NotFoundError
 from service.api.geojson import bureau_properties, feature_bytes, geometry_object
-from service.api.params import check_query, parse_commune, parse_departement
+from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query, parse_commune, parse_departement
 from service.api.service import Service, get_service
 from service.store import queries
 
@@ -142,7 +142,7 @@ DOWNLOAD_RESPONSES = {
     404: {"description": "Rien n'est servi pour cette zone. Nothing served for this area."},
 }
 ServiceDep = Annotated[Service, Depends(get_service)]
-Extension = Annotated[str, Path(description=f"Format : {', '.join(FORMATS)}.")]
+Extension = Annotated[Literal["geojson", "gpkg", "fgb", "parquet"], Path(description=f"Format : {', '.join(FORMATS)}.")]
 
 
 @router.get(
@@ -154,7 +154,7 @@ Extension = Annotated[str, Path(description=f"Format : {', '.join(FORMATS)}.")]
 )
 def download_commune(
     request: Request,
-    code: Annotated[str, Path(description="Code INSEE de la commune. INSEE commune code.")],
+    code: Annotated[str, Path(description="Code INSEE de la commune. INSEE commune code.", pattern=COMMUNE_REGEX)],
     ext: Extension,
     service: ServiceDep,
 ) -> FileResponse:
@@ -170,7 +170,7 @@ def download_commune(
 )
 def download_departement(
     request: Request,
-    code: Annotated[str, Path(description="Code du département. Département code.")],
+    code: Annotated[str, Path(description="Code du département. Département code.", pattern=DEPARTEMENT_REGEX)],
     ext: Extension,
     service: ServiceDep,
 ) -> FileResponse:

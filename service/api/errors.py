@@ -82,10 +82,33 @@ STATUS: dict[type[ApiError], int] = {
     NotAcceptableError: 406,
 }
 
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+}
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}}
+# Problem responses every route may return, for the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict] = {
+    400: {"description": "Paramètre invalide ou inconnu. Invalid or unknown parameter.", "content": _PROBLEM_CONTENT},
+    403: {"description": "Inférence interdite (nom, naissance, nationalité). Forbidden inference.", "content": _PROBLEM_CONTENT},
+    404: {"description": "Ressource introuvable. Resource not found.", "content": _PROBLEM_CONTENT},
+    406: {"description": "Représentation non disponible. Representation not available.", "content": _PROBLEM_CONTENT},
+    500: {"description": "Erreur interne. Internal error.", "content": _PROBLEM_CONTENT},
+}
+
 PROBLEM_TYPES = ("invalid-parameter", "unknown-parameter", "inference-refused", "not-found", "method-not-allowed", "not-acceptable", "internal-error")
 
 
-def problem_response(request: Request, status: int, problem: str, detail: str, lang: str) -> Response:
+def problem_response(
+    request: Request, status: int, problem: str, detail: str, lang: str, headers: dict[str, str] | None = None
+) -> Response:
     """Build an ``application/problem+json`` response."""
     body = {
         "type": PROBLEM_BASE + problem,
@@ -98,7 +121,7 @@ def problem_response(request: Request, status: int, problem: str, detail: str, l
         json.dumps(body, ensure_ascii=False).encode(),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers={"Content-Language": lang, "Cache-Control": "no-store", "Vary": "Accept-Language"},
+        headers={"Content-Language": lang, "Cache-Control": "no-store", "Vary": "Accept-Language", **(headers or {})},
     )
 
 
@@ -115,7 +138,9 @@ async def handle_validation_error(request: Request, error: RequestValidationErro
     first = error.errors()[0] if error.errors() else {}
     location = first.get("loc", ())
     name = str(location[-1]) if location else "?"
-    value = request.query_params.get(name, request.path_params.get(name, ""))
+    value = request.query_params.get(name, str(request.path_params.get(name, "")))
+    if name == "code":
+        name = "commune" if "/communes/" in request.url.path else "departement"
     expected = _expected_for(name, first)
     api_error = InvalidParameterError("invalid_value", translated={"expected": expected[0]}, name=name, value=value, **expected[1])
     logger.info("%s %s: invalid parameter %s (%s)", request.method, request.url.path, name, first.get("type"))
@@ -133,10 +158,13 @@ def _expected_for(name: str, error: dict) -> tuple[str, dict[str, object]]:
         return "expected.precision", {"maximum": MAX_PRECISION}
     if name in ("bbox", "commune", "departement"):
         return f"expected.{name}", {}
-    if error.get("type") == "enum" or error.get("type") == "literal_error":
-        choices = error.get("ctx", {}).get("expected", "")
-        return "expected.choice", {"choices": choices}
-    return "expected.integer", {}
+    if error.get("type") in ("enum", "literal_error"):
+        return "expected.choice", {"choices": error.get("ctx", {}).get("expected", "")}
+    if error.get("type") == "string_pattern_mismatch":
+        return "expected.pattern", {"pattern": error.get("ctx", {}).get("pattern", "")}
+    if error.get("type") == "int_parsing":
+        return "expected.integer", {}
+    return "expected.valid", {}
 
 
 async def handle_http_exception(request: Request, error: StarletteHTTPException) -> Response:
@@ -144,7 +172,7 @@ async def handle_http_exception(request: Request, error: StarletteHTTPException)
     lang = request_language(request)
     if error.status_code == 405:
         detail = translate("method_not_allowed", lang, method=request.method, path=request.url.path)
-        return problem_response(request, 405, "method-not-allowed", detail, lang)
+        return problem_response(request, 405, "method-not-allowed", detail, lang, headers=dict(error.headers or {}))
     if error.status_code == 404:
         detail = translate("path_not_found", lang, path=request.url.path)
         return problem_response(request, 404, "not-found", detail, lang)

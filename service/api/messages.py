@@ -27,6 +27,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid value for '{name}': '{value}'. Expected: {expected}.",
     ),
     "expected.integer": ("un entier", "an integer"),
+    "expected.pattern": ("une valeur conforme à l'expression {pattern}", "a value matching {pattern}"),
+    "expected.valid": ("une valeur valide (voir /openapi.json)", "a valid value (see /openapi.json)"),
     "expected.limit": ("un entier entre 1 et {maximum}", "an integer from 1 to {maximum}"),
     "expected.offset": ("un entier positif ou nul", "a non-negative integer"),
     "expected.precision": ("un entier entre 0 et {maximum}", "an integer from 0 to {maximum}"),

@@ -13,16 +13,22 @@ from service.api.errors import InvalidParameterError, NotAcceptableError, Unknow
 from service.api.negotiation import accepted_media_types
 from service.api.privacy import refuse_inference
 
-# Four decimal numbers; the ranges are checked by parse_bbox.
-BBOX_PATTERN = r"^-?[0-9]{1,3}(\.[0-9]+)?(,-?[0-9]{1,3}(\.[0-9]+)?){3}$"
+# Four decimal numbers, longitudes in [-180, 180] and latitudes in [-90, 90]; parse_bbox also checks
+# that minlat ≤ maxlat, which a pattern cannot express.
+_LON = r"-?(180(\.0+)?|1[0-7][0-9](\.[0-9]+)?|[0-9]{1,2}(\.[0-9]+)?)"
+_LAT = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 DEFAULT_PRECISION = 6
 MAX_PRECISION = 9
 
-COMMUNE_PATTERN = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+# Patterns in the common subset of Python and ECMA-262 regular expressions, for the OpenAPI document too.
+COMMUNE_REGEX = r"^([0-9]{5}|2[ABab][0-9]{3})$"
 # Mainland départements are 2 characters (2A and 2B for Corsica, no 20), overseas ones 3 (971 to 976).
-DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-6])$")
+DEPARTEMENT_REGEX = r"^(0[1-9]|1[0-9]|2[1-9ABab]|[3-8][0-9]|9[0-5]|97[1-6])$"
+COMMUNE_PATTERN = re.compile(COMMUNE_REGEX)
+DEPARTEMENT_PATTERN = re.compile(DEPARTEMENT_REGEX)
 
 
 def departement_of(commune: str) -> str:
@@ -149,8 +155,8 @@ def items_query(
         int,
         Query(ge=0, le=MAX_PRECISION, description="Décimales des coordonnées. Decimal places of coordinates."),
     ] = DEFAULT_PRECISION,
-    commune: Annotated[str | None, Query(description="Code INSEE de la commune. INSEE commune code.", pattern=r"^(\d{5}|2[ABab]\d{3})$")] = None,
-    departement: Annotated[str | None, Query(description="Code du département. Département code.", pattern=r"^(\d{2,3}|2[ABab])$")] = None,
+    commune: Annotated[str | None, Query(description="Code INSEE de la commune. INSEE commune code.", pattern=COMMUNE_REGEX)] = None,
+    departement: Annotated[str | None, Query(description="Code du département. Département code.", pattern=DEPARTEMENT_REGEX)] = None,
     f: Annotated[Literal["json", "html"] | None, Query(description="Représentation. Representation.")] = None,
 ) -> ItemsQuery:
     """Validate the items parameters; a ``limit`` above the maximum is clamped, as OGC API – Features allows."""

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from service.api import html
-from service.api.errors import PROBLEM_TYPES, NotFoundError
+from service.api.errors import PROBLEM_TYPES
 from service.api.messages import translate
 from service.api.negotiation import request_language
 from service.api.params import check_query
 
 router = APIRouter()
+ProblemType = Literal[PROBLEM_TYPES]  # type: ignore[valid-type]
 
 
 @router.get(
@@ -23,9 +24,7 @@ router = APIRouter()
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, 404: {"description": "Type inconnu. Unknown type."}},
 )
-def problem_page(request: Request, problem: Annotated[str, Path(description="Type de problème. Problem type.")]) -> Response:
-    if problem not in PROBLEM_TYPES:
-        raise NotFoundError("path_not_found", path=request.url.path)
+def problem_page(request: Request, problem: Annotated[ProblemType, Path(description="Type de problème. Problem type.")]) -> Response:
     lang = request_language(request)
     body = ""
     if problem == "inference-refused":

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from service.api.errors import InvalidParameterError
 from service.api.negotiation import request_language
-from service.api.params import check_query, departement_of, parse_commune, parse_departement
+from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query, departement_of, parse_commune, parse_departement
 from service.api.service import Service, get_service
 from service.api.suppression import THRESHOLD, all_entries, suppress
 from service.store import queries
@@ -18,6 +18,8 @@ router = APIRouter()
 
 GEOGRAPHY = ("bureau", "commune", "departement")  # finest first
 DIMENSIONS = (*GEOGRAPHY, "sexe", "tranche_age")
+_DIMENSION_REGEX = "(bureau|bureaux|commune|communes|departement|departements|département|sexe|tranche_age)"
+GROUP_BY_REGEX = f"^({_DIMENSION_REGEX}(,{_DIMENSION_REGEX})*)?$"
 ALIASES = {"département": "departement", "departements": "departement", "bureaux": "bureau", "communes": "commune"}
 # List types whose voters vote in each election: LP is the main list, LCM and
 # LCE the complementary lists of EU citizens for municipal and European elections.
@@ -94,11 +96,15 @@ def count_table(rows: list[dict], group_by: list[str]) -> dict:
 def stats(
     request: Request,
     service: Annotated[Service, Depends(get_service)],
-    commune: Annotated[str | None, Query(description="Code INSEE de la commune. INSEE commune code.", pattern=r"^(\d{5}|2[ABab]\d{3})$")] = None,
-    departement: Annotated[str | None, Query(description="Code du département. Département code.", pattern=r"^(\d{2,3}|2[ABab])$")] = None,
+    commune: Annotated[str | None, Query(description="Code INSEE de la commune. INSEE commune code.", pattern=COMMUNE_REGEX)] = None,
+    departement: Annotated[str | None, Query(description="Code du département. Département code.", pattern=DEPARTEMENT_REGEX)] = None,
     group_by: Annotated[
         str | None,
-        Query(description=f"Dimensions séparées par des virgules parmi {', '.join(DIMENSIONS)}. Comma-separated dimensions."),
+        Query(
+            description=f"Dimensions distinctes séparées par des virgules parmi {', '.join(DIMENSIONS)}. "
+            "Distinct comma-separated dimensions.",
+            pattern=GROUP_BY_REGEX,
+        ),
     ] = None,
     electorat: Annotated[
         Literal["presidentielle", "municipales", "europeennes"] | None,
