@@ -229,14 +229,14 @@ def run_demo(
             "bureaux": report.bureaux,
         },
     }
-    say("demo.stage", stage="ingest", result=f"{report.lines_read} → {report.accepted} + {report.rejected}, {report.addresses} adresses")
+    say("demo.ingested", lines=report.lines_read, accepted=report.accepted, rejected=report.rejected, addresses=report.addresses)
 
     directory = reference_directory(db)
     load_reference(directory, [Path(files["ban"])])
     save_boundaries(engine, read_boundaries(Path(files["boundary"])), Path(files["boundary"]).name)
     geocoded = geocode_stored(engine, directory, communes=[COMMUNE], redo=True)
     summary["geocode"] = geocoded
-    say("demo.stage", stage="geocode", result=", ".join(f"{kind} {count}" for kind, count in sorted(geocoded["result_types"].items())))
+    say("demo.geocoded", types=", ".join(f"{kind} {count}" for kind, count in sorted(geocoded["result_types"].items())))
 
     build_id, results = run_build(engine, [COMMUNE], BuildParams(), workers=1)
     result = results[0]
@@ -246,7 +246,7 @@ def run_demo(
         "outlines": 0 if result.outlines is None else len(result.outlines),
         "bureaux_without_outline": result.report.get("bureaux_without_outline", []),
     }
-    say("demo.stage", stage="build", result=f"{summary['build']['outlines']} contours")
+    say("demo.built", outlines=summary["build"]["outlines"], missing=len(summary["build"]["bureaux_without_outline"]))
     say("demo.serve_hint", db=db)
     say("demo.done", db=db)
     return summary

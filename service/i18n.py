@@ -94,7 +94,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Commune de démonstration {commune} générée dans {folder} : {voters} électeurs fictifs, {bureaux} bureaux, {addresses} adresses BAN.",
         "Demo commune {commune} generated in {folder}: {voters} fictitious voters, {bureaux} bureaux, {addresses} BAN addresses.",
     ),
-    "demo.stage": ("Étape {stage} : {result}", "Stage {stage}: {result}"),
+    "demo.ingested": (
+        "Import : {lines} lignes = {accepted} acceptées + {rejected} rejetées ; {addresses} adresses.",
+        "Ingest: {lines} lines = {accepted} accepted + {rejected} rejected; {addresses} addresses.",
+    ),
+    "demo.geocoded": ("Géocodage : {types}.", "Geocoding: {types}."),
+    "demo.built": ("Contours : {outlines} bureaux, {missing} sans contour.", "Outlines: {outlines} bureaux, {missing} without outline."),
     "demo.done": ("Démonstration terminée ; base : {db}", "Demo finished; database: {db}"),
 }
 
