@@ -168,7 +168,7 @@ def _expected_for(name: str, error: dict) -> tuple[str, dict[str, object]]:
 
 
 async def handle_http_exception(request: Request, error: StarletteHTTPException) -> Response:
-    """Answer Starlette's own 404 and 405 with problem documents."""
+    """Return problem documents for Starlette's own 404 and 405 errors."""
     lang = request_language(request)
     if error.status_code == 405:
         detail = translate("method_not_allowed", lang, method=request.method, path=request.url.path)

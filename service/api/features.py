@@ -175,8 +175,9 @@ def _page_links(request: Request, query: ItemsQuery, matched: int, returned: int
 
 
 def _cached(request: Request, body: bytes, media_type: str, lang: str) -> Response:
-    """Return ``body`` with an ETag, or 304 when the client already holds it."""
-    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    """Return ``body`` with an ETag, or 304 when the client already has that version."""
+    # Weak, because the gzip middleware may send the same content with another encoding.
+    etag = 'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Content-Language": lang, "Vary": VARY}
     if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)

@@ -38,7 +38,7 @@ def _ring(coords: np.ndarray, precision: int, counter_clockwise: bool) -> list |
 
 
 def geometry_object(geometry: shapely.Geometry | None, precision: int) -> dict | None:
-    """Return the GeoJSON MultiPolygon of a (Multi)Polygon, rounded and oriented as RFC 7946 asks."""
+    """Return the GeoJSON MultiPolygon of a (Multi)Polygon, rounded and oriented as RFC 7946 requires."""
     if geometry is None or geometry.is_empty:
         return None
     polygons = geometry.geoms if geometry.geom_type in ("MultiPolygon", "GeometryCollection") else [geometry]

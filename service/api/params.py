@@ -37,7 +37,7 @@ def departement_of(commune: str) -> str:
 
 
 def check_query(*allowed: str):
-    """Build a dependency that refuses inference parameters (403), then unknown or repeated ones (400)."""
+    """Build a dependency that rejects inference parameters (403), then unknown or repeated ones (400)."""
     allowed_set = frozenset(allowed)
     allowed_text = ", ".join(sorted(allowed_set)) or "-"
 

@@ -1,4 +1,4 @@
-"""Refuse requests that would sort or select voters by name, birth data or nationality, and audit them."""
+"""Reject requests that would sort or select voters by name, birth data or nationality, and audit them."""
 
 from __future__ import annotations
 

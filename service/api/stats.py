@@ -49,8 +49,12 @@ def _geography_value(row: dict, dimension: str) -> str:
 def count_table(rows: list[dict], group_by: list[str]) -> dict:
     """Cross-tabulate ``rows`` on ``group_by``, with every margin, and withhold small counts.
 
-    Coarser geographic dimensions nest in the finest one asked for, so only the
-    finest is a dimension of the table; the others are added to its entries.
+    Coarser geographic dimensions nest in the finest one requested. Only the
+    finest is a dimension of the table, and the others are copied into its entries.
+
+    NOTE: suppression protects the entries of one response. Differences
+    between responses (two électorats, or a bureau total withheld here as a
+    partner but published in the bureaux collection) are not checked.
     """
     geography = next((name for name in GEOGRAPHY if name in group_by), None)
     dimensions = [name for name in group_by if name not in GEOGRAPHY or name == geography]

@@ -1,7 +1,7 @@
 """Primary and secondary suppression of small counts in a cross-table and all its margins.
 
 A table has one entry per combination of categories of its dimensions (a cell)
-and one per margin: an entry whose key holds ``None`` for each dimension summed
+and one per margin: an entry whose key contains ``None`` for each dimension summed
 over. Every margin and one of its ``None`` dimensions define a line: the margin
 equals the sum of the entries that give that dimension each of its categories.
 
@@ -57,8 +57,8 @@ def suppress(categories: Sequence[Sequence[str]], entries: Mapping[Key, int], th
     """Return the keys to withhold: every entry under ``threshold``, plus partners that protect them.
 
     When a line has exactly one withheld entry, its smallest published member
-    is withheld too; members (finer entries) are preferred to the line's
-    margin, so totals stay published whenever possible. The loop repeats
+    is withheld too. Members (finer entries) are preferred to the line's
+    margin, so that totals stay published whenever possible. The loop repeats
     until no line has a single withheld entry.
     """
     withheld = {key for key, value in entries.items() if value < threshold}

@@ -112,12 +112,14 @@
     status.textContent = text.loading;
     svg.replaceChildren();
     info.replaceChildren();
+
     const data = await getJson("/collections/bureaux/items?limit=10000&commune=" + encodeURIComponent(code));
     const features = data.features.filter((feature) => feature.geometry);
     if (!features.length) {
       status.textContent = text.empty;
       return;
     }
+
     const project = projection(features);
     const maximum = Math.max(...features.map((feature) => feature.properties.voters || 0));
     for (const feature of features) {
@@ -138,6 +140,7 @@
       });
       svg.append(path);
     }
+
     status.textContent = text.drawn.replace("{count}", features.length);
     svg.dataset.commune = code;
     svg.dataset.drawn = String(features.length);
