@@ -24,6 +24,7 @@ from service.logs import configure_logging
 logger = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
+EXPORT_FORMATS = ("geojson", "gpkg", "fgb", "parquet")
 EXIT_NOT_AVAILABLE = 3
 
 app = typer.Typer(
@@ -399,6 +400,7 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processus uvicorn.")] = 1,
+    audit_log: Annotated[Optional[Path], typer.Option("--audit-log", help="Fichier JSON-lines où consigner les requêtes refusées (défaut : BUREAUX_AUDIT_LOG).")] = None,
 ) -> None:
     """Serve outlines and counts over HTTP (OGC API – Features, downloads, counts, map page)."""
     try:
@@ -410,8 +412,11 @@ def serve(
     import uvicorn
 
     _engine()  # applies pending migrations before the workers start
+    # uvicorn workers are new processes: they read their settings from the environment.
     if state.db:
         os.environ["DATABASE_URL"] = state.db
+    if audit_log is not None:
+        os.environ["BUREAUX_AUDIT_LOG"] = str(audit_log)
     state.say("serve.starting", host=host, port=port)
     uvicorn.run("service.asgi:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
@@ -426,13 +431,21 @@ def export(
 ) -> None:
     """Write the outlines of a commune or département to a file."""
     try:
-        from service.api.downloads import write_export
+        from service.api.downloads import NothingToExportError, write_export
     except ImportError:
         _not_available("export")
         return
     if bool(commune) == bool(departement):
-        state.fail("--commune CODE | --departement CODE")
-    write_export(_engine(), commune=commune, departement=departement, fmt=fmt, path=output)
+        state.fail(translate("export.area", state.lang))
+    if fmt not in EXPORT_FORMATS:
+        state.fail(translate("export.format", state.lang, fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
+    try:
+        count = write_export(_engine(), commune=commune, departement=departement, fmt=fmt, path=output)
+    except NothingToExportError:
+        logger.info("export of %s found no served outline", commune or departement)
+        state.fail(translate("export.nothing", state.lang, area=commune or departement))
+        return
+    state.say("export.written", count=count, path=str(output), fmt=fmt)
 
 
 @evaluate_app.command("geocoding")

@@ -85,6 +85,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{rows} lignes comparées : même result_id {same_id} ; à moins de 30 m {near} ; numéros (score ≥ 0,8) d'accord : {strong} ; toutes lignes avec réponse : {all}.",
         "{rows} rows compared: same result_id {same_id}; within 30 m {near}; house numbers (score ≥ 0.8) agreeing: {strong}; all rows with an answer: {all}.",
     ),
+    "export.area": (
+        "Indiquez soit --commune CODE, soit --departement CODE.",
+        "Give either --commune CODE or --departement CODE.",
+    ),
+    "export.format": ("Format « {fmt} » inconnu ; formats possibles : {formats}.", "Unknown format '{fmt}'; possible formats: {formats}."),
+    "export.nothing": (
+        "Aucun contour servi pour {area}. Lancez « bureaux build » pour cette zone d'abord.",
+        "No outline is served for {area}. Run 'bureaux build' for this area first.",
+    ),
+    "export.written": ("{count} contours écrits dans {path} ({fmt}).", "{count} outlines written to {path} ({fmt})."),
     "serve.starting": ("Service sur http://{host}:{port}/ (carte : /carte)", "Serving on http://{host}:{port}/ (map: /carte)"),
     "demo.serve_hint": (
         "Pour parcourir le résultat : bureaux --db {db} serve, puis http://127.0.0.1:8000/carte",

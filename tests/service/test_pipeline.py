@@ -225,3 +225,22 @@ def test_cli_reference_unknown_field(tmp_path, demo):
     result = run("--db", db, "evaluate", "outlines", "--reference", str(demo["official"]), "--bureau-field", "nope")
     assert result.returncode == 1
     assert "bureau" in result.stderr
+
+
+def test_cli_export_formats_and_errors(tmp_path, demo):
+    db = str(tmp_path / "cli.db")
+    for step in [("ingest", str(demo["extract"])), ("reference", "load", str(demo["ban"])),
+                 ("reference", "communes", str(demo["boundary"])), ("geocode",), ("build",)]:
+        assert run("--db", db, *step).returncode == 0
+    written = run("--db", db, "--lang", "en", "export", "--commune", COMMUNE, "--format", "gpkg", "-o", str(tmp_path / "x.gpkg"))
+    assert written.returncode == 0, written.stderr
+    assert f"{demo['bureaux']} outlines written" in written.stderr
+    unknown = run("--db", db, "export", "--commune", COMMUNE, "--format", "kml", "-o", str(tmp_path / "x.kml"))
+    assert unknown.returncode == 1
+    assert "kml" in unknown.stderr
+    nothing = run("--db", db, "export", "--commune", "94028", "-o", str(tmp_path / "y.geojson"))
+    assert nothing.returncode == 1
+    assert "bureaux build" in nothing.stderr
+    assert "Traceback" not in nothing.stderr
+    both = run("--db", db, "export", "--commune", COMMUNE, "--departement", "45", "-o", str(tmp_path / "z.geojson"))
+    assert both.returncode == 1
