@@ -56,8 +56,7 @@ def _area_conditions(column, area: AreaFilter) -> list:
 def _bbox_condition(engine: Engine, boxes: Sequence[Box]):
     """Return a condition on ``outline.id`` that keeps outlines whose bounding box meets one of ``boxes``.
 
-    NOTE: the PostGIS branch follows the ``geom`` column of migration 0002 but
-    no test has run it against PostgreSQL yet.
+    SQLite reads the R*Tree index; PostGIS compares the GiST-indexed ``geom`` column.
     """
     parts = []
     for index, (minx, miny, maxx, maxy) in enumerate(boxes):

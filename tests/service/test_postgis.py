@@ -96,3 +96,31 @@ def test_postgis_gist_index_used_for_bbox(built):
 def test_postgis_reimport_unchanged(built):
     result = save_extract(built["engine"], read_extract(built["files"]["extract"]))
     assert result.status == "unchanged"
+
+
+def test_postgis_api_items_and_bbox(built, postgis_url):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    with TestClient(create_app(postgis_url)) as client:
+        every = client.get("/collections/bureaux/items", params={"limit": 100})
+        assert every.status_code == 200
+        features = every.json()["features"]
+        assert every.json()["numberMatched"] == built["files"]["bureaux"]
+        assert len(features) == built["files"]["bureaux"]
+
+        # A box around the first outline's first vertex meets that outline.
+        lon, lat = features[0]["geometry"]["coordinates"][0][0][0]
+        bbox = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+        inside = client.get("/collections/bureaux/items", params={"bbox": bbox})
+        assert inside.status_code == 200
+        assert features[0]["id"] in {feature["id"] for feature in inside.json()["features"]}
+        assert 1 <= inside.json()["numberMatched"] < len(features)
+
+        far = client.get("/collections/bureaux/items", params={"bbox": "5,43,5.1,43.1"})
+        assert far.json()["numberMatched"] == 0
+
+        stats = client.get("/stats", params={"commune": COMMUNE, "group_by": "bureau"})
+        assert stats.status_code == 200
+        assert sum(cell["voters"] or 0 for cell in stats.json()["cells"]) == 800
