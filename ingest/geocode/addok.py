@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.geocode.errors import AddokError
-from ingest.geocode.local import ADDRESS_COLUMNS, OPTIONAL_COLUMNS, RESULT_COLUMNS, _check_columns
+from ingest.geocode.local import ADDRESS_COLUMNS, OPTIONAL_COLUMNS, _check_columns, results_frame
 from ingest.geocode.normalise import query_text, street_key
 from ingest.text import REPETITIONS, fold, normalize_rep
 
@@ -102,21 +102,7 @@ class AddokGeocoder:
         answers = self._geocode_queries(queries)
         logger.info("Geocoded %d addresses (%d distinct) with addok at %s", len(values), len(distinct), self.endpoint)
 
-        frame = pd.DataFrame.from_records(
-            [answers[position] for position in positions] if len(positions) else [],
-            columns=["result_type", "result_score", "result_id", "result_label", "lon", "lat", "street_key", "result_numero", "result_citycode"],
-        )
-        frame.index = addresses.index
-        frame["result_score"] = frame["result_score"].astype(float)
-        frame["lon"] = frame["lon"].astype(float)
-        frame["lat"] = frame["lat"].astype(float)
-        frame["result_numero"] = frame["result_numero"].astype("Int64")
-        frame["usable"] = (
-            frame["result_type"].notna()
-            & (frame["result_type"] != "municipality")
-            & (frame["result_score"] >= self.min_score)
-        ).astype(bool)
-        return frame[list(RESULT_COLUMNS)]
+        return results_frame([answers[position] for position in positions], addresses.index, self.min_score)
 
     def _geocode_queries(self, queries: list[tuple[str, str, str]]) -> list[tuple]:
         answers: list[tuple] = [_NO_ANSWER] * len(queries)

@@ -60,6 +60,28 @@ MAX_NEIGHBOUR_GAP = 10
 _NO_RESULT = (None, 0.0, None, None, np.nan, np.nan, None, None, None)
 
 
+def results_frame(records: list[tuple], index: pd.Index, min_score: float) -> pd.DataFrame:
+    """Turn result tuples into the result table of every geocoder, with ``usable`` derived from ``min_score``.
+
+    Each tuple holds result_type, result_score, result_id, result_label, lon,
+    lat, street_key, result_numero and result_citycode. Municipality results
+    and results under ``min_score`` are kept but not usable.
+    """
+    columns = ["result_type", "result_score", "result_id", "result_label", "lon", "lat", "street_key", "result_numero", "result_citycode"]
+    if records:
+        frame = pd.DataFrame.from_records(records, columns=columns, index=index)
+    else:
+        frame = pd.DataFrame(columns=columns, index=index)
+    frame["result_score"] = frame["result_score"].astype(float)
+    frame["lon"] = frame["lon"].astype(float)
+    frame["lat"] = frame["lat"].astype(float)
+    frame["result_numero"] = frame["result_numero"].astype("Int64")
+    frame["usable"] = (
+        frame["result_type"].notna() & (frame["result_type"] != "municipality") & (frame["result_score"] >= min_score)
+    ).astype(bool)
+    return frame[list(RESULT_COLUMNS)]
+
+
 @dataclass(frozen=True, slots=True)
 class _StreetMatch:
     street_idx: int
@@ -173,18 +195,7 @@ class LocalGeocoder:
         return self._to_frame(out, addresses.index)
 
     def _to_frame(self, out: list[tuple], index: pd.Index) -> pd.DataFrame:
-        columns = ["result_type", "result_score", "result_id", "result_label", "lon", "lat", "street_key", "result_numero", "result_citycode"]
-        frame = pd.DataFrame.from_records(out, columns=columns, index=index) if out else pd.DataFrame(columns=columns, index=index)
-        frame["result_score"] = frame["result_score"].astype(float)
-        frame["lon"] = frame["lon"].astype(float)
-        frame["lat"] = frame["lat"].astype(float)
-        frame["result_numero"] = frame["result_numero"].astype("Int64")
-        frame["usable"] = (
-            frame["result_type"].notna()
-            & (frame["result_type"] != "municipality")
-            & (frame["result_score"] >= self.min_score)
-        ).astype(bool)
-        return frame[list(RESULT_COLUMNS)]
+        return results_frame(out, index, self.min_score)
 
     # The ladder.
 
