@@ -11,7 +11,7 @@ from service.api.errors import InvalidParameterError
 from service.api.negotiation import request_language
 from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query, departement_of, parse_commune, parse_departement
 from service.api.service import Service, get_service
-from service.api.suppression import THRESHOLD, all_entries, suppress
+from service.api.suppression import THRESHOLD, all_entries, small_differences, suppress
 from service.store import queries
 
 router = APIRouter()
@@ -24,6 +24,16 @@ ALIASES = {"département": "departement", "departements": "departement", "bureau
 # List types whose voters vote in each election: LP is the main list, LCM and
 # LCE the complementary lists of EU citizens for municipal and European elections.
 ELECTORATS = {"presidentielle": ("LP",), "municipales": ("LP", "LCM"), "europeennes": ("LP", "LCE")}
+# The électorats whose populations are contained in each one; None is every
+# list. Subtracting a contained table from a containing one gives a count of
+# complementary-list voters, that is of EU citizens: a nationality count. The
+# containing table withholds such small differences, so the main list stays whole.
+CONTAINED = {
+    None: ("presidentielle", "municipales", "europeennes"),
+    "presidentielle": (),
+    "municipales": ("presidentielle",),
+    "europeennes": ("presidentielle",),
+}
 
 
 def parse_group_by(value: str | None) -> list[str]:
@@ -46,28 +56,55 @@ def _geography_value(row: dict, dimension: str) -> str:
     return departement_of(row["commune"])
 
 
-def count_table(rows: list[dict], group_by: list[str]) -> dict:
-    """Cross-tabulate ``rows`` on ``group_by``, with every margin, and withhold small counts.
-
-    Coarser geographic dimensions nest in the finest one requested. Only the
-    finest is a dimension of the table, and the others are copied into its entries.
-
-    NOTE: suppression protects the entries of one response. Differences
-    between responses (two électorats, or a bureau total withheld here as a
-    partner but published in the bureaux collection) are not checked.
-    """
-    geography = next((name for name in GEOGRAPHY if name in group_by), None)
-    dimensions = [name for name in group_by if name not in GEOGRAPHY or name == geography]
-    parents: dict[str, dict[str, str]] = {}
+def _cells(rows: list[dict], dimensions: list[str]) -> dict[tuple[str, ...], int]:
     cells: dict[tuple[str, ...], int] = {}
     for row in rows:
         key = tuple(_geography_value(row, name) if name in GEOGRAPHY else row[name] for name in dimensions)
         cells[key] = cells.get(key, 0) + int(row["voters"])
+    return cells
+
+
+def count_table(
+    rows: list[dict], group_by: list[str], contained: list[list[dict]] | None = None, every_list: list[dict] | None = None
+) -> dict:
+    """Cross-tabulate ``rows`` on ``group_by``, with every margin, and withhold small counts.
+
+    Coarser geographic dimensions nest in the finest one requested. Only the
+    finest is a dimension of the table, and the others are copied into its entries.
+    An entry is also withheld when it exceeds the same entry of a ``contained``
+    électorat's rows by 1 to 10 voters, or when it is a geographic total that
+    differs by 1 to 10 from the total of ``every_list``, which the bureaux and
+    communes collections publish.
+
+    NOTE: each request's table is protected, and so are differences between
+    électorats; combining tables of different group_by values is not checked.
+    """
+    geography = next((name for name in GEOGRAPHY if name in group_by), None)
+    dimensions = [name for name in group_by if name not in GEOGRAPHY or name == geography]
+    compared = [*(contained or []), *([every_list] if every_list is not None else [])]
+    parents: dict[str, dict[str, str]] = {}
+    for row in [*rows, *(row for other in compared for row in other)]:
         if geography is not None:
             parents[_geography_value(row, geography)] = {name: _geography_value(row, name) for name in GEOGRAPHY if name in group_by}
-    categories = [sorted({key[index] for key in cells}) for index in range(len(dimensions))]
+    cells = _cells(rows, dimensions)
+    other_cells = [_cells(other, dimensions) for other in compared]
+    # The categories of every compared table, so that their entries line up.
+    categories = [
+        sorted({key[index] for table in (cells, *other_cells) for key in table}) for index in range(len(dimensions))
+    ]
     entries = all_entries(categories, cells)
-    withheld = suppress(categories, entries)
+    differences = small_differences(entries, [all_entries(categories, table) for table in other_cells[: len(contained or [])]])
+    # Totals per bureau, commune or département: every non-geographic dimension summed.
+    totals = {
+        key: value for key, value in entries.items() if all(part is None for name, part in zip(dimensions, key) if name not in GEOGRAPHY)
+    }
+    if every_list is None:
+        # This is the table of every list, whose totals the collections publish
+        # anyway: the contained électorats' tables withhold their side instead.
+        differences -= set(totals)
+    else:
+        differences |= small_differences(totals, [all_entries(categories, other_cells[-1])])
+    withheld = suppress(categories, entries, also=differences)
 
     cell_list, totals = [], []
     for key, value in entries.items():
@@ -86,6 +123,21 @@ def count_table(rows: list[dict], group_by: list[str]) -> dict:
     if not dimensions:
         totals = []
     return {"dimensions": dimensions, "cells": cell_list, "totals": totals}
+
+
+def electorat_table(by_list: list[dict], electorat: str | None, dimensions: list[str]) -> dict:
+    """Return the count table of one électorat from rows per list type, protected against the other électorats' tables."""
+
+    def rows_of(name: str | None) -> list[dict]:
+        allowed = ELECTORATS.get(name) if name else None
+        return [row for row in by_list if allowed is None or row["type_liste"] in allowed]
+
+    return count_table(
+        rows_of(electorat),
+        dimensions,
+        [rows_of(other) for other in CONTAINED[electorat]],
+        every_list=rows_of(None) if electorat else None,
+    )
 
 
 @router.get(
@@ -123,8 +175,7 @@ def stats(
             "invalid_value", translated={"expected": "expected.filter_needed"}, name="group_by", value=group_by
         )
 
-    rows = queries.voter_counts(service.engine, area, ELECTORATS.get(electorat) if electorat else None)
-    table = count_table(rows, dimensions)
+    table = electorat_table(queries.voter_counts_by_list(service.engine, area), electorat, dimensions)
     body = {
         "filters": {"commune": area.commune, "departement": area.departement, "electorat": electorat},
         "group_by": dimensions,

@@ -53,15 +53,34 @@ def lines(categories: Sequence[Sequence[str]], entries: Mapping[Key, int]) -> li
     return result
 
 
-def suppress(categories: Sequence[Sequence[str]], entries: Mapping[Key, int], threshold: int = THRESHOLD) -> set[Key]:
-    """Return the keys to withhold: every entry under ``threshold``, plus partners that protect them.
+def small_differences(entries: Mapping[Key, int], others: Sequence[Mapping[Key, int]], threshold: int = THRESHOLD) -> set[Key]:
+    """Return the keys whose value differs from the same entry of another table by 1 to ``threshold`` − 1.
+
+    Two tables of nested populations (the main list, and the main list with a
+    complementary list) published side by side give the smaller population's
+    complement by subtraction; a small complement must not be published.
+    """
+    return {
+        key
+        for key, value in entries.items()
+        if any(0 < abs(value - other.get(key, 0)) < threshold for other in others)
+    }
+
+
+def suppress(
+    categories: Sequence[Sequence[str]],
+    entries: Mapping[Key, int],
+    threshold: int = THRESHOLD,
+    also: set[Key] | None = None,
+) -> set[Key]:
+    """Return the keys to withhold: every entry under ``threshold`` and in ``also``, plus partners that protect them.
 
     When a line has exactly one withheld entry, its smallest published member
     is withheld too. Members (finer entries) are preferred to the line's
     margin, so that totals stay published whenever possible. The loop repeats
     until no line has a single withheld entry.
     """
-    withheld = {key for key, value in entries.items() if value < threshold}
+    withheld = {key for key, value in entries.items() if value < threshold} | set(also or ())
     all_lines = lines(categories, entries)
     by_key: dict[Key, list[int]] = {}
     for index, line in enumerate(all_lines):

@@ -247,6 +247,20 @@ def voter_counts(engine: Engine, area: AreaFilter, list_types: Sequence[str] | N
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
+def voter_counts_by_list(engine: Engine, area: AreaFilter) -> list[dict]:
+    """Return voters per (commune, bureau, type_liste, sexe, tranche_age) of ``area``."""
+    query = select(
+        voter_count.c.commune,
+        voter_count.c.bureau,
+        voter_count.c.type_liste,
+        voter_count.c.sexe,
+        voter_count.c.tranche_age,
+        voter_count.c.voters,
+    ).where(*_area_conditions(voter_count.c.commune, area))
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
 def bureau_ids(engine: Engine, area: AreaFilter) -> list[tuple[str, str]]:
     """Return (bureau id, commune) of every loaded bureau of ``area``."""
     query = select(bureau.c.id, bureau.c.commune).where(*_area_conditions(bureau.c.commune, area)).order_by(bureau.c.id)

@@ -50,7 +50,7 @@ def test_stats_by_bureau_and_sex(client):
 
 
 def test_stats_cells_add_up(client):
-    document = client.get("/stats", params={"commune": "94028", "group_by": "bureau,sexe"}).json()
+    document = client.get("/stats", params={"commune": "94028", "group_by": "bureau,sexe", "electorat": "presidentielle"}).json()
     cells = defaultdict(int)
     for cell in document["cells"]:
         assert cell["secret"] is False
@@ -58,6 +58,48 @@ def test_stats_cells_add_up(client):
     for entry in document["totals"]:
         if "bureau" in entry and "sexe" not in entry:
             assert cells[entry["bureau"]] == entry["voters"]
+
+
+def test_small_list_complement_withheld(client):
+    # Each bureau has 3 to 7 women on the municipal complementary list (EU
+    # citizens): the table of every list, beside the main list's, would give that count.
+    every = client.get("/stats", params={"commune": "94028", "group_by": "bureau,sexe"}).json()
+    main = client.get("/stats", params={"commune": "94028", "group_by": "bureau,sexe", "electorat": "presidentielle"}).json()
+    municipal = client.get("/stats", params={"commune": "94028", "group_by": "bureau,sexe", "electorat": "municipales"}).json()
+    assert all(cell["secret"] for cell in every["cells"] if cell["sexe"] == "F")
+    assert all(cell["secret"] for cell in municipal["cells"] if cell["sexe"] == "F")
+    # The main list is not withheld for it.
+    assert not any(cell["secret"] for cell in main["cells"])
+
+
+ELECTORAT_CHOICES = (None, "presidentielle", "municipales", "europeennes")
+# Pairs (containing, contained): their difference is a count of complementary-list
+# voters. Municipales minus européennes is LCM − LCE, a difference of two counts
+# that are each published (and so at least 11) or withheld, which gives neither.
+NESTED_PAIRS = [(None, "presidentielle"), (None, "municipales"), (None, "europeennes"),
+                ("municipales", "presidentielle"), ("europeennes", "presidentielle")]
+
+
+def _published(client, electorat, group_by) -> dict:
+    params = {"commune": "94028", "group_by": group_by}
+    if electorat:
+        params["electorat"] = electorat
+    document = client.get("/stats", params=params).json()
+    published = {}
+    for entry in document["cells"] + document["totals"]:
+        if not entry["secret"]:
+            key = tuple(sorted((name, value) for name, value in entry.items() if name not in ("voters", "secret")))
+            published[key] = entry["voters"]
+    return published
+
+
+@pytest.mark.parametrize("group_by", ["bureau", "bureau,sexe", "bureau,sexe,tranche_age", "sexe,tranche_age"])
+def test_electorats_differences_not_small(client, group_by):
+    tables = {electorat: _published(client, electorat, group_by) for electorat in ELECTORAT_CHOICES}
+    for first, second in NESTED_PAIRS:
+        for key in tables[first].keys() & tables[second].keys():
+            difference = tables[first][key] - tables[second][key]
+            assert difference == 0 or difference >= THRESHOLD, (first, second, key, difference)
 
 
 def test_stats_small_counts_withheld(client):
@@ -259,3 +301,44 @@ def test_stats_response_json_has_no_address(client):
     text = json.dumps(client.get("/stats", params={"commune": "94028", "group_by": "bureau"}).json())
     for word in ("adresse", "voie", "numero", "lon", "lat"):
         assert word not in text
+
+
+def _published_entries(table: dict) -> dict:
+    published = {}
+    for entry in table["cells"] + table["totals"]:
+        if not entry["secret"]:
+            published[tuple(sorted((k, v) for k, v in entry.items() if k not in ("voters", "secret")))] = entry["voters"]
+    return published
+
+
+list_counts = st.fixed_dictionaries(
+    {
+        (bureau, sexe, liste): st.integers(min_value=0, max_value=40)
+        for bureau in ("94028_0001", "94028_0002")
+        for sexe in ("F", "M")
+        for liste in ("LP", "LCM", "LCE")
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts=list_counts, group_by=st.sampled_from([["bureau"], ["bureau", "sexe"], ["sexe"]]))
+def test_electorat_differences_property(counts, group_by):
+    from service.api.stats import electorat_table
+
+    rows = [
+        {"commune": "94028", "bureau": bureau, "sexe": sexe, "type_liste": liste, "tranche_age": "35-49", "voters": value}
+        for (bureau, sexe, liste), value in counts.items()
+    ]
+    tables = {name: _published_entries(electorat_table(rows, name, group_by)) for name in ELECTORAT_CHOICES}
+    # Totals of every list per bureau and commune are published by the collections, whatever /stats withholds.
+    every_list = electorat_table(rows, None, group_by)
+    for entry in every_list["cells"] + every_list["totals"]:
+        if all(name in ("bureau", "commune", "departement", "voters", "secret") for name in entry):
+            key = tuple(sorted((k, v) for k, v in entry.items() if k not in ("voters", "secret")))
+            value = sum(row["voters"] for row in rows if all(row.get(k) == v for k, v in key))
+            tables[None].setdefault(key, value)
+    for first, second in NESTED_PAIRS:
+        for key in tables[first].keys() & tables[second].keys():
+            difference = tables[first][key] - tables[second][key]
+            assert difference == 0 or difference >= THRESHOLD, (first, second, key, difference)
