@@ -241,3 +241,17 @@ def test_file_name_commune_and_date():
     assert commune_from_file_name(name) == "2B033"
     assert date_from_file_name(name) == date(2026, 3, 2)
     assert commune_from_file_name("extract.csv") is None
+
+
+def test_malformed_row_numbered_across_blocks(tmp_path, monkeypatch):
+    # Small parser blocks make pyarrow parse on several threads, where it gives
+    # skipped rows no number: the reader must parse again to number them.
+    import ingest.reader
+
+    monkeypatch.setattr(ingest.reader, "BLOCK_SIZE", 4096)
+    rows = [reu_row(numero=str(index % 90 + 1)) for index in range(400)]
+    rows[250] = '"29039";"short"'
+    extract = read_extract(write(tmp_path / "x.csv", [REU_HEADER, *rows]))
+    assert [(issue.line, issue.reason) for issue in extract.report.rejections] == [(252, "colonnes_incorrectes")]
+    assert extract.report.accepted == 399
+    assert extract.report.lines_read == 400
