@@ -151,6 +151,7 @@ def ingest(
         "status": result.status,
         "extract_id": result.extract_id,
         "replaced_communes": result.replaced,
+        "geocodes_kept": result.geocodes_kept,
         **{key: data[key] for key in ("file", "sha256", "layout", "encoding", "extract_date", "lines_read", "accepted", "rejected", "voters", "addresses", "bureaux", "communes")},
         "warnings": len(data["warnings"]),
         "reasons": data["reasons"],
@@ -190,6 +191,8 @@ def _print_ingest_summary(summary: dict, report: Path | None) -> None:
         state.say("ingest.date_today")
     if summary["replaced_communes"]:
         state.say("ingest.replaced", communes=", ".join(summary["replaced_communes"]))
+    if summary["geocodes_kept"]:
+        state.say("ingest.geocodes_kept", count=summary["geocodes_kept"])
     if report is not None:
         state.say("ingest.report_written", path=str(report))
 

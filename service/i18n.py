@@ -26,6 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file} : aucune ligne acceptée, la base n'a pas été modifiée.",
         "{file}: no line accepted, the database was not changed.",
     ),
+    "ingest.geocodes_kept": (
+        "{count} adresses gardent la position trouvée pour l'extrait précédent ; « bureaux geocode » traitera les autres.",
+        "{count} addresses keep the position found for the previous extract; 'bureaux geocode' will handle the others.",
+    ),
     "ingest.report_written": ("Rapport d'import écrit dans {path}.", "Import report written to {path}."),
     "ingest.date_today": (
         "Date de l'extrait inconnue : les âges sont calculés à la date du jour (--date pour la fixer).",

@@ -27,6 +27,16 @@ class SaveResult:
     status: str  # "imported", "unchanged" or "empty"
     extract_id: int | None = None
     replaced: list[str] = field(default_factory=list)
+    # Addresses of the new extract that kept the position found for the previous one.
+    geocodes_kept: int = 0
+
+
+# Geocoding results carried from a commune's previous extract to the same
+# folded address in the new one, so a monthly refresh geocodes only what changed.
+CARRIED_COLUMNS = (
+    "lon", "lat", "result_type", "result_score", "result_id", "result_label",
+    "geocoder", "usable", "street_key", "result_numero", "result_citycode",
+)
 
 
 def _insert(connection, table, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -113,6 +123,7 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
             )
         ).inserted_primary_key[0]
 
+        carried = _save_geocodes(connection, communes)
         for table in (AddressRecord, VoterCountRecord, BureauRecord):
             connection.execute(delete(table).where(table.commune.in_(communes)))
         connection.execute(delete(CommuneRecord).where(CommuneRecord.code.in_(communes)))
@@ -126,6 +137,7 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
         _insert(connection, VoterCountRecord, extract.counts, ["commune", "bureau", "type_liste", "sexe", "tranche_age", "voters"])
         address_rows, address_columns = _address_records(extract)
         _insert(connection, AddressRecord, address_rows, address_columns)
+        kept = _restore_geocodes(connection, carried)
 
     replaced = sorted(code for code in current)
     logger.info(
@@ -136,7 +148,34 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
         len(replaced),
         len(extract.addresses),
     )
-    return SaveResult(status="imported", extract_id=extract_id, replaced=replaced)
+    return SaveResult(status="imported", extract_id=extract_id, replaced=replaced, geocodes_kept=kept)
+
+
+def _save_geocodes(connection, communes: list[str]) -> pd.DataFrame:
+    """Read the geocoding results of the communes' current addresses, one per (commune, key)."""
+    columns = ", ".join(CARRIED_COLUMNS)
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    query = (
+        f"SELECT commune, key, {columns} FROM address WHERE geocoder IS NOT NULL AND geocoder <> 'source' "
+        f"AND commune IN ({', '.join([marker] * len(communes))})"
+    )
+    frame = pd.DataFrame(connection.exec_driver_sql(query, tuple(communes)).fetchall(), columns=["commune", "key", *CARRIED_COLUMNS])
+    return frame.drop_duplicates(["commune", "key"])
+
+
+def _restore_geocodes(connection, carried: pd.DataFrame) -> int:
+    """Give the new addresses the saved result of the same (commune, key); return how many got one."""
+    if carried.empty:
+        return 0
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{column} = {marker}" for column in CARRIED_COLUMNS)
+    statement = (
+        f"UPDATE address SET {assignments} WHERE commune = {marker} AND key = {marker} AND geocoder IS NULL"
+    )
+    values = carried[list(CARRIED_COLUMNS)].astype(object).where(carried[list(CARRIED_COLUMNS)].notna(), None)
+    rows = [(*row, commune, key) for row, commune, key in zip(values.itertuples(index=False, name=None), carried["commune"], carried["key"])]
+    result = connection.exec_driver_sql(statement, rows)
+    return max(result.rowcount, 0)
 
 
 def _address_records(extract: Extract) -> tuple[pd.DataFrame, list[str]]:

@@ -244,3 +244,31 @@ def test_cli_export_formats_and_errors(tmp_path, demo):
     assert "Traceback" not in nothing.stderr
     both = run("--db", db, "export", "--commune", COMMUNE, "--departement", "45", "-o", str(tmp_path / "z.geojson"))
     assert both.returncode == 1
+
+
+def test_newer_extract_keeps_geocodes(tmp_path, demo):
+    from datetime import date
+
+    from service.store.models import AddressRecord
+
+    db = str(tmp_path / "k.db")
+    engine = open_database(db)
+    directory = reference_directory(db)
+    load_reference(directory, [demo["ban"]])
+    save_extract(engine, read_extract(demo["extract"], extract_date=date(2026, 1, 1)))
+    first = geocode_stored(engine, directory)
+
+    # The newer extract: the same voters plus one at a new address.
+    lines = demo["extract"].read_text(encoding="utf-8").splitlines()
+    extra = lines[1].split(";")
+    extra[13], extra[14] = '"999"', '"RUE NOUVELLE"'
+    newer = tmp_path / "newer.csv"
+    newer.write_text("\n".join([*lines, ";".join(extra)]) + "\n", encoding="utf-8")
+    saved = save_extract(engine, read_extract(newer, extract_date=date(2026, 2, 1)))
+
+    assert saved.geocodes_kept == first["addresses"]
+    with engine.connect() as connection:
+        missing = connection.execute(select(AddressRecord.key).where(AddressRecord.geocoder.is_(None))).scalars().all()
+    assert missing == ["999||RUE NOUVELLE|"]
+    second = geocode_stored(engine, directory)
+    assert second["addresses"] == 1

@@ -124,3 +124,19 @@ def test_postgis_api_items_and_bbox(built, postgis_url):
         stats = client.get("/stats", params={"commune": COMMUNE, "group_by": "bureau"})
         assert stats.status_code == 200
         assert sum(cell["voters"] or 0 for cell in stats.json()["cells"]) == 800
+
+
+def test_postgis_newer_extract_keeps_geocodes(built, tmp_path):
+    from datetime import date
+
+    source = Path(built["files"]["extract"])
+    newer = tmp_path / source.name.replace("02-03-2026", "02-04-2026")
+    newer.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    with newer.open("a", encoding="utf-8") as stream:
+        stream.write(source.read_text(encoding="utf-8").splitlines()[1] + "\n")
+    saved = save_extract(built["engine"], read_extract(newer, extract_date=date(2026, 4, 2)))
+    assert saved.status == "imported"
+    assert saved.geocodes_kept > 0
+    with built["engine"].connect() as connection:
+        missing = connection.execute(text("SELECT count(*) FROM address WHERE geocoder IS NULL")).scalar_one()
+    assert missing == 0
