@@ -136,8 +136,8 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
         _insert(connection, BureauRecord, bureau_rows, ["id", "commune", "code", "label", "voters", "addresses"])
         _insert(connection, VoterCountRecord, extract.counts, ["commune", "bureau", "type_liste", "sexe", "tranche_age", "voters"])
         address_rows, address_columns = _address_records(extract)
+        address_rows, address_columns, kept = _with_carried_geocodes(address_rows, address_columns, carried)
         _insert(connection, AddressRecord, address_rows, address_columns)
-        kept = _restore_geocodes(connection, carried)
 
     replaced = sorted(code for code in current)
     logger.info(
@@ -163,19 +163,14 @@ def _save_geocodes(connection, communes: list[str]) -> pd.DataFrame:
     return frame.drop_duplicates(["commune", "key"])
 
 
-def _restore_geocodes(connection, carried: pd.DataFrame) -> int:
-    """Give the new addresses the saved result of the same (commune, key); return how many got one."""
-    if carried.empty:
-        return 0
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    assignments = ", ".join(f"{column} = {marker}" for column in CARRIED_COLUMNS)
-    statement = (
-        f"UPDATE address SET {assignments} WHERE commune = {marker} AND key = {marker} AND geocoder IS NULL"
-    )
-    values = carried[list(CARRIED_COLUMNS)].astype(object).where(carried[list(CARRIED_COLUMNS)].notna(), None)
-    rows = [(*row, commune, key) for row, commune, key in zip(values.itertuples(index=False, name=None), carried["commune"], carried["key"])]
-    result = connection.exec_driver_sql(statement, rows)
-    return max(result.rowcount, 0)
+def _with_carried_geocodes(
+    rows: pd.DataFrame, columns: list[str], carried: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str], int]:
+    """Give new address rows the saved result of the same (commune, key); return them, their columns and how many got one."""
+    if carried.empty or "geocoder" in columns:
+        return rows, columns, 0
+    merged = rows.merge(carried, on=["commune", "key"], how="left")
+    return merged, [*columns, *CARRIED_COLUMNS], int(merged["geocoder"].notna().sum())
 
 
 def _address_records(extract: Extract) -> tuple[pd.DataFrame, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text
+from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -57,12 +57,9 @@ class AddressRecord(SQLModel, table=True):
     """A distinct folded address of one bureau, with its voters and position once geocoded."""
 
     __tablename__ = "address"
-    # (commune, key) finds an address again when a newer extract replaces the
-    # commune's; its leading column also serves lookups by commune.
-    __table_args__ = (Index("ix_address_commune_key", "commune", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    commune: str = Field(max_length=5)
+    commune: str = Field(index=True, max_length=5)
     bureau: str = Field(index=True, max_length=32)
     key: str
     numero: str = ""
