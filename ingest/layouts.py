@@ -218,7 +218,7 @@ LAYOUT_NAMES = ("reu", "arrete2013", "insee", "generic")
 
 @dataclass
 class ColumnMap:
-    """Which column index feeds each field, for one file."""
+    """Column index of each field, for one file."""
 
     layout: str
     fields: dict[str, int]
@@ -235,7 +235,7 @@ def _match(layout: Layout, keys: list[str]) -> tuple[dict[str, int], list[str]]:
                 if index not in mapping.values():
                     mapping[field_name] = index
     missing = [name for name in layout.required if name not in mapping]
-    # The 2013 layout is told apart from a REU export by TypeListe / CodeCommune.
+    # The TypeListe column distinguishes the 2013 layout from a REU export.
     if "typeliste_or_commune" in missing:
         missing.remove("typeliste_or_commune")
         if "typeliste" not in keys:

@@ -46,7 +46,7 @@ UNKNOWN = "inconnu"
 
 @dataclass
 class RowOptions:
-    """What validation needs besides the rows: the extract's commune and date, and its layout."""
+    """Settings of validation besides the rows: the extract's commune and date, and its layout."""
 
     commune: str | None
     reference_date: date
