@@ -23,20 +23,42 @@ from service.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
+
+def _help_language() -> str:
+    """Return the language of --help texts: --lang on the command line, else LANG."""
+    arguments = sys.argv[1:]
+    for index, argument in enumerate(arguments):
+        if argument == "--lang" and index + 1 < len(arguments):
+            return detect_language(arguments[index + 1])
+        if argument.startswith("--lang="):
+            return detect_language(argument.split("=", 1)[1])
+    return detect_language(None)
+
+
+HELP_LANGUAGE = _help_language()
+
+
+def h(french: str, english: str) -> str:
+    """Return the help text in the language of this run."""
+    return english if HELP_LANGUAGE == "en" else french
+
+
 EXIT_FAILURE = 1
 EXPORT_FORMATS = ("geojson", "gpkg", "fgb", "parquet")
 EXIT_NOT_AVAILABLE = 3
 
 app = typer.Typer(
     name="bureaux",
-    help="Contours et effectifs des bureaux de vote à partir d'extraits de listes électorales. "
-    "Polling-station outlines and counts from voter-list extracts.",
+    help=h(
+        "Contours et effectifs des bureaux de vote à partir d'extraits de listes électorales.",
+        "Polling-station outlines and counts from voter-list extracts.",
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-evaluate_app = typer.Typer(help="Évaluer le géocodage ou les contours. Evaluate geocoding or outlines.", no_args_is_help=True)
-reference_app = typer.Typer(help="Charger des référentiels (BAN, communes). Load reference data (BAN, communes).", no_args_is_help=True)
+evaluate_app = typer.Typer(help=h("Évaluer le géocodage ou les contours.", "Evaluate geocoding or outlines."), no_args_is_help=True)
+reference_app = typer.Typer(help=h("Charger des référentiels (BAN, communes).", "Load reference data (BAN, communes)."), no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(reference_app, name="reference")
 
@@ -69,10 +91,10 @@ state = State()
 
 @app.callback()
 def main_options(
-    db: Annotated[Optional[str], typer.Option("--db", help="Fichier SQLite ou URL de base (défaut : DATABASE_URL, sinon ./bureaux.db).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Langue des messages : fr ou en (défaut : d'après LANG).")] = None,
-    log_format: Annotated[str, typer.Option("--log-format", help="Format des journaux sur stderr : text ou json.")] = "text",
-    log_level: Annotated[str, typer.Option("--log-level", help="Niveau des journaux : debug, info, warning, error.")] = "warning",
+    db: Annotated[Optional[str], typer.Option("--db", help=h("Fichier SQLite ou URL de base (défaut : DATABASE_URL, sinon ./bureaux.db).", "SQLite file or database URL (default: DATABASE_URL, else ./bureaux.db)."))] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help=h("Langue des messages : fr ou en (défaut : d'après LANG).", "Language of messages: fr or en (default: from LANG)."))] = None,
+    log_format: Annotated[str, typer.Option("--log-format", help=h("Format des journaux sur stderr : text ou json.", "Format of the logs on stderr: text or json."))] = "text",
+    log_level: Annotated[str, typer.Option("--log-level", help=h("Niveau des journaux : debug, info, warning, error.", "Log level: debug, info, warning, error."))] = "warning",
 ) -> None:
     """Polling-station outlines and aggregate counts from French voter-list extracts."""
     state.db = db
@@ -102,16 +124,16 @@ def _progress() -> Progress:
     )
 
 
-@app.command()
+@app.command(help=h("Lire un extrait de liste électorale et stocker ses adresses et effectifs.", "Read one voter-list extract and store its addresses and counts."))
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Extrait CSV de liste électorale.", show_default=False)],
-    commune: Annotated[Optional[str], typer.Option("--commune", help="Code INSEE de la commune de l'extrait.")] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Écrire le rapport d'import (JSON) dans ce fichier.")] = None,
-    layout: Annotated[Optional[str], typer.Option("--layout", help=f"Forcer le format : {', '.join(LAYOUT_NAMES)}.")] = None,
-    mapping: Annotated[Optional[list[str]], typer.Option("--map", help="Format générique : champ=colonne (répétable).")] = None,
-    extract_date: Annotated[Optional[str], typer.Option("--date", help="Date de l'extrait (AAAA-MM-JJ), pour le calcul des âges.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Charger même un extrait plus ancien que celui en base.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    file: Annotated[Path, typer.Argument(help=h("Extrait CSV de liste électorale.", "CSV extract of the electoral list."), show_default=False)],
+    commune: Annotated[Optional[str], typer.Option("--commune", help=h("Code INSEE de la commune de l'extrait.", "INSEE code of the extract's commune."))] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help=h("Écrire le rapport d'import (JSON) dans ce fichier.", "Write the import report (JSON) to this file."))] = None,
+    layout: Annotated[Optional[str], typer.Option("--layout", help=h(f"Forcer le format : {', '.join(LAYOUT_NAMES)}.", f"Force the layout: {', '.join(LAYOUT_NAMES)}."))] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option("--map", help=h("Format générique : champ=colonne (répétable).", "Generic layout: field=column (repeatable)."))] = None,
+    extract_date: Annotated[Optional[str], typer.Option("--date", help=h("Date de l'extrait (AAAA-MM-JJ), pour le calcul des âges.", "Date of the extract (YYYY-MM-DD), at which ages are computed."))] = None,
+    force: Annotated[bool, typer.Option("--force", help=h("Charger même un extrait plus ancien que celui en base.", "Load the extract even if it is older than the stored one."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Read one voter-list extract and store its addresses and counts."""
     from service.store.database import open_database
@@ -249,12 +271,12 @@ def _count_progress(description: str) -> Progress:
     )
 
 
-@reference_app.command("load")
+@reference_app.command("load", help=h("Charger des fichiers BAN dans l'index local (un fichier déjà chargé est ignoré).", "Load BAN address files into the local geocoding index (a file already loaded is skipped)."))
 @_guard
 def reference_load(
-    files: Annotated[list[Path], typer.Argument(help="Fichiers BAN adresses-DEP.csv(.gz), complets ou réduits.", show_default=False)],
-    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help="Dossier de l'index BAN (défaut : à côté de la base SQLite).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    files: Annotated[list[Path], typer.Argument(help=h("Fichiers BAN adresses-DEP.csv(.gz), complets ou réduits.", "BAN files adresses-DEP.csv(.gz), full or reduced header."), show_default=False)],
+    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help=h("Dossier de l'index BAN (défaut : à côté de la base SQLite).", "Folder of the BAN index (default: beside the SQLite file)."))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Load BAN address files into the local geocoding index (a file already loaded is skipped)."""
     from service.geocoding import load_reference, reference_directory
@@ -274,12 +296,12 @@ def reference_load(
         state.say("reference.loaded", directory=directory, loaded=len(loaded), skipped=summary["skipped"], rows=summary["rows"], communes=summary["communes"])
 
 
-@reference_app.command("communes")
+@reference_app.command("communes", help=h("Charger les contours des communes qui découpent les contours de bureaux.", "Load commune boundaries used to clip the outlines."))
 @_guard
 def reference_communes(
-    file: Annotated[Path, typer.Argument(help="Contours de communes : GeoJSON, GeoPackage ou shapefile.", show_default=False)],
-    code_field: Annotated[Optional[str], typer.Option("--code-field", help="Propriété du code INSEE (défaut : INSEE_COM, code, code_insee…).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    file: Annotated[Path, typer.Argument(help=h("Contours de communes : GeoJSON, GeoPackage ou shapefile.", "Commune boundaries: GeoJSON, GeoPackage or shapefile."), show_default=False)],
+    code_field: Annotated[Optional[str], typer.Option("--code-field", help=h("Propriété du code INSEE (défaut : INSEE_COM, code, code_insee…).", "Property holding the INSEE code (default: INSEE_COM, code, code_insee…)."))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Load commune boundaries used to clip the outlines."""
     from service.store.boundaries import read_boundaries, save_boundaries
@@ -292,16 +314,16 @@ def reference_communes(
         state.say("reference.communes", count=count, file=file.name)
 
 
-@app.command()
+@app.command(help=h("Géocoder les adresses stockées avec le référentiel BAN (ou un serveur addok).", "Geocode the stored addresses against the BAN reference (or an addok server)."))
 @_guard
 def geocode(
-    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne géocoder que cette commune (répétable).")] = None,
-    geocoder: Annotated[str, typer.Option("--geocoder", help="local (index BAN, sans réseau) ou addok (serveur /search/csv/).")] = "local",
-    url: Annotated[Optional[str], typer.Option("--url", help="URL du serveur addok, avec --geocoder addok.")] = None,
-    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="Score sous lequel une position n'est pas utilisée pour les contours.")] = 0.5,
-    redo: Annotated[bool, typer.Option("--redo", help="Géocoder aussi les adresses déjà géocodées.")] = False,
-    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help="Dossier de l'index BAN (défaut : à côté de la base SQLite).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help=h("Ne géocoder que cette commune (répétable).", "Geocode only this commune (repeatable)."))] = None,
+    geocoder: Annotated[str, typer.Option("--geocoder", help=h("local (index BAN, sans réseau) ou addok (serveur /search/csv/).", "local (BAN index, no network) or addok (/search/csv/ server)."))] = "local",
+    url: Annotated[Optional[str], typer.Option("--url", help=h("URL du serveur addok, avec --geocoder addok.", "URL of the addok server, with --geocoder addok."))] = None,
+    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help=h("Score sous lequel une position n'est pas utilisée pour les contours.", "Score under which a position is not used for outlines."))] = 0.5,
+    redo: Annotated[bool, typer.Option("--redo", help=h("Géocoder aussi les adresses déjà géocodées.", "Also geocode addresses already geocoded."))] = False,
+    reference_dir: Annotated[Optional[str], typer.Option("--reference-dir", help=h("Dossier de l'index BAN (défaut : à côté de la base SQLite).", "Folder of the BAN index (default: beside the SQLite file)."))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Geocode the stored addresses against the BAN reference (or an addok server)."""
     from service.geocoding import geocode_stored, reference_directory
@@ -339,17 +361,17 @@ def _params(method: str, no_street_sides: bool, min_score: float | None):
     return params
 
 
-@app.command()
+@app.command(help=h("Calculer le contour de chaque bureau à partir des adresses géocodées.", "Derive the outline of every bureau from the geocoded addresses."))
 @_guard
 def build(
-    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne construire que cette commune (répétable).")] = None,
-    departement: Annotated[Optional[str], typer.Option("--departement", help="Ne construire que les communes de ce département.")] = None,
-    method: Annotated[str, typer.Option("--method", help="voronoi ou concave.")] = "voronoi",
-    no_street_sides: Annotated[bool, typer.Option("--no-street-sides", help="Ne pas densifier les côtés de rue.")] = False,
-    min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help="Score de géocodage minimal des points utilisés.")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processus de calcul (défaut : 2).")] = 2,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Adresse d'un ordonnanceur Dask (tcp://hôte:port) au lieu du pool local.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help=h("Ne construire que cette commune (répétable).", "Build only this commune (repeatable)."))] = None,
+    departement: Annotated[Optional[str], typer.Option("--departement", help=h("Ne construire que les communes de ce département.", "Build only the communes of this département."))] = None,
+    method: Annotated[str, typer.Option("--method", help=h("voronoi ou concave.", "voronoi or concave."))] = "voronoi",
+    no_street_sides: Annotated[bool, typer.Option("--no-street-sides", help=h("Ne pas densifier les côtés de rue.", "Do not add sites along street sides."))] = False,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", min=0.0, max=1.0, help=h("Score de géocodage minimal des points utilisés.", "Minimum geocoding score of the points used."))] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help=h("Processus de calcul (défaut : 2).", "Worker processes (default: 2)."))] = 2,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help=h("Adresse d'un ordonnanceur Dask (tcp://hôte:port) au lieu du pool local.", "Address of a Dask scheduler (tcp://host:port) to use instead of the local pool."))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Derive the outline of every bureau from the geocoded addresses."""
     from service.building import list_communes, run_build
@@ -397,13 +419,13 @@ def build(
         raise typer.Exit(EXIT_FAILURE)
 
 
-@app.command()
+@app.command(help=h("Servir contours et effectifs en HTTP (OGC API – Features, téléchargements, effectifs, carte).", "Serve outlines and counts over HTTP (OGC API – Features, downloads, counts, map page)."))
 @_guard
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port d'écoute.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processus uvicorn.")] = 1,
-    audit_log: Annotated[Optional[Path], typer.Option("--audit-log", help="Fichier JSON-lines où consigner les requêtes refusées (défaut : BUREAUX_AUDIT_LOG).")] = None,
+    host: Annotated[str, typer.Option("--host", help=h("Adresse d'écoute.", "Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help=h("Port d'écoute.", "Port to listen on."))] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help=h("Processus uvicorn.", "uvicorn worker processes."))] = 1,
+    audit_log: Annotated[Optional[Path], typer.Option("--audit-log", help=h("Fichier JSON-lines où consigner les requêtes refusées (défaut : BUREAUX_AUDIT_LOG).", "JSON-lines file where rejected queries are recorded (default: BUREAUX_AUDIT_LOG)."))] = None,
 ) -> None:
     """Serve outlines and counts over HTTP (OGC API – Features, downloads, counts, map page)."""
     try:
@@ -424,13 +446,13 @@ def serve(
     uvicorn.run("service.asgi:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
-@app.command()
+@app.command(help=h("Écrire les contours d'une commune ou d'un département dans un fichier.", "Write the outlines of a commune or département to a file."))
 @_guard
 def export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Fichier à écrire.")],
-    commune: Annotated[Optional[str], typer.Option("--commune", help="Code INSEE de la commune.")] = None,
-    departement: Annotated[Optional[str], typer.Option("--departement", help="Code du département.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="geojson, gpkg, fgb ou parquet.")] = "geojson",
+    output: Annotated[Path, typer.Option("-o", "--output", help=h("Fichier à écrire.", "File to write."))],
+    commune: Annotated[Optional[str], typer.Option("--commune", help=h("Code INSEE de la commune.", "INSEE code of the commune."))] = None,
+    departement: Annotated[Optional[str], typer.Option("--departement", help=h("Code du département.", "Code of the département."))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=h("geojson, gpkg, fgb ou parquet.", "geojson, gpkg, fgb or parquet."))] = "geojson",
 ) -> None:
     """Write the outlines of a commune or département to a file."""
     try:
@@ -451,13 +473,13 @@ def export(
     state.say("export.written", count=count, path=str(output), fmt=fmt)
 
 
-@evaluate_app.command("geocoding")
+@evaluate_app.command("geocoding", help=h("Comparer les résultats de géocodage stockés à un fichier de résultats attendus.", "Compare stored geocoding results with a file of expected results."))
 @_guard
 def evaluate_geocoding(
-    expected: Annotated[Path, typer.Option("--expected", help="Fichier de résultats attendus, aligné par ligne (colonne ligne).")],
-    extract: Annotated[Optional[int], typer.Option("--extract", help="Identifiant de l'extrait (défaut : le dernier importé).")] = None,
-    worst: Annotated[int, typer.Option("--worst", min=0, help="Nombre de pires désaccords listés.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire le résultat JSON sur la sortie standard.")] = False,
+    expected: Annotated[Path, typer.Option("--expected", help=h("Fichier de résultats attendus, aligné par ligne (colonne ligne).", "File of expected results, aligned by line (column ligne)."))],
+    extract: Annotated[Optional[int], typer.Option("--extract", help=h("Identifiant de l'extrait (défaut : le dernier importé).", "Id of the extract (default: the last one imported)."))] = None,
+    worst: Annotated[int, typer.Option("--worst", min=0, help=h("Nombre de pires désaccords listés.", "Number of worst disagreements listed."))] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire le résultat JSON sur la sortie standard.", "Write the JSON result to standard output."))] = False,
 ) -> None:
     """Compare stored geocoding results with a file of expected results."""
     from service.geocoding import evaluate_geocoding as compare
@@ -473,16 +495,16 @@ def evaluate_geocoding(
         )
 
 
-@evaluate_app.command("outlines")
+@evaluate_app.command("outlines", help=h("Valider les contours par validation croisée, ou les comparer à des contours officiels.", "Cross-validate outlines, or compare the served ones with official outlines."))
 @_guard
 def evaluate_outlines(
-    folds: Annotated[int, typer.Option("--folds", min=2, help="Nombre de plis de la validation croisée.")] = 5,
-    commune: Annotated[Optional[list[str]], typer.Option("--commune", help="Ne traiter que cette commune (répétable).")] = None,
-    reference: Annotated[Optional[Path], typer.Option("--reference", help="Contours officiels (GeoJSON…) à comparer aux contours servis.")] = None,
-    bureau_field: Annotated[Optional[str], typer.Option("--bureau-field", help="Propriété du numéro de bureau dans --reference.")] = None,
-    method: Annotated[str, typer.Option("--method", help="voronoi ou concave.")] = "voronoi",
-    seed: Annotated[int, typer.Option("--seed", help="Graine du tirage des plis.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire le résultat JSON sur la sortie standard.")] = False,
+    folds: Annotated[int, typer.Option("--folds", min=2, help=h("Nombre de plis de la validation croisée.", "Number of cross-validation folds."))] = 5,
+    commune: Annotated[Optional[list[str]], typer.Option("--commune", help=h("Ne traiter que cette commune (répétable).", "Process only this commune (repeatable)."))] = None,
+    reference: Annotated[Optional[Path], typer.Option("--reference", help=h("Contours officiels (GeoJSON…) à comparer aux contours servis.", "Official outlines (GeoJSON…) to compare with the served outlines."))] = None,
+    bureau_field: Annotated[Optional[str], typer.Option("--bureau-field", help=h("Propriété du numéro de bureau dans --reference.", "Property holding the bureau number in --reference."))] = None,
+    method: Annotated[str, typer.Option("--method", help=h("voronoi ou concave.", "voronoi or concave."))] = "voronoi",
+    seed: Annotated[int, typer.Option("--seed", help=h("Graine du tirage des plis.", "Seed of the random split into folds."))] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire le résultat JSON sur la sortie standard.", "Write the JSON result to standard output."))] = False,
 ) -> None:
     """Cross-validate outlines, or compare the served ones with official outlines."""
     from service.building import cross_validate_stored, list_communes
@@ -547,12 +569,12 @@ def _compare_reference(engine, reference: Path, bureau_field: str | None, commun
     }
 
 
-@app.command()
+@app.command(help=h("Générer une commune fictive et y exécuter toutes les étapes.", "Generate a fictitious commune and run every stage on it."))
 def demo(
-    folder: Annotated[Path, typer.Option("--folder", help="Dossier où écrire la commune de démonstration.")] = Path("bureaux-demo"),
-    voters: Annotated[int, typer.Option("--voters", min=50, help="Nombre d'électeurs fictifs.")] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Graine du générateur (même graine, même commune).")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Écrire un résumé JSON sur la sortie standard.")] = False,
+    folder: Annotated[Path, typer.Option("--folder", help=h("Dossier où écrire la commune de démonstration.", "Folder where the demo commune is written."))] = Path("bureaux-demo"),
+    voters: Annotated[int, typer.Option("--voters", min=50, help=h("Nombre d'électeurs fictifs.", "Number of fictitious voters."))] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help=h("Graine du générateur (même graine, même commune).", "Seed of the generator (same seed, same commune)."))] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Generate a fictitious commune and run every available stage on it."""
     from service.demo import run_demo

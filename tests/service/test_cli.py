@@ -109,3 +109,13 @@ def test_json_logs(tmp_path, demo_files):
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any(record["logger"] == "ingest.extract" for record in records)
     assert all({"time", "level", "message"} <= set(record) for record in records)
+
+
+def test_help_follows_language():
+    french = run("ingest", "--help")
+    english = run("--lang", "en", "ingest", "--help")
+    from_variable = run("ingest", "--help", env={"LANG": "en_US.UTF-8"})
+    assert "Lire un extrait" in french.stdout
+    assert "Read one voter-list extract" in english.stdout
+    assert "Write the import report" in english.stdout
+    assert "Read one voter-list extract" in from_variable.stdout
