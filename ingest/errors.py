@@ -49,14 +49,16 @@ class NotCsvError(IngestError):
 class UnknownLayoutError(IngestError):
     templates = {
         "fr": (
-            "{path} : en-tête non reconnu ({columns}). Formats lus : export REU « Listes "
-            "électeurs », format de l'arrêté de 2013, table d'adresses de l'INSEE, ou un "
-            "CSV générique décrit par --map champ=colonne (champs obligatoires : {required})."
+            "{path} : la première ligne ({count} colonnes) n'est pas un en-tête reconnu. Formats lus : export "
+            "REU « Listes électeurs », format de l'arrêté de 2013, table d'adresses de l'INSEE, ou un CSV "
+            "générique décrit par --map champ=colonne (champs obligatoires : {required}). Si la première ligne "
+            "est déjà une ligne de données, ajoutez au fichier la ligne d'en-tête de l'export."
         ),
         "en": (
-            "{path}: header not recognised ({columns}). Layouts read: REU 'Listes électeurs' "
-            "export, the 2013 arrêté layout, INSEE's address table, or a generic CSV "
-            "described with --map field=column (required fields: {required})."
+            "{path}: the first line ({count} columns) is not a recognised header. Layouts read: REU 'Listes "
+            "électeurs' export, the 2013 arrêté layout, INSEE's address table, or a generic CSV described with "
+            "--map field=column (required fields: {required}). If the first line is already a data row, add the "
+            "export's header line to the file."
         ),
     }
 

@@ -323,5 +323,6 @@ def detect_layout(
     column_map = _generic(header, keys, mapping_items, path)
     if column_map is not None:
         return column_map
-    shown = ", ".join(header[:8]) + (", …" if len(header) > 8 else "")
-    raise UnknownLayoutError(path=path, columns=shown, required="bureau, adresse|voie|lieu_dit")
+    # The first line may be a voter's row when the header is missing: its cells
+    # are never echoed, only counted.
+    raise UnknownLayoutError(path=path, count=len(header), required="bureau, adresse|voie|lieu_dit")

@@ -171,6 +171,11 @@ def validate_rows(frame: pd.DataFrame, options: RowOptions, report: ImportReport
     if not keep.all():
         kept = kept[keep]
         frame = frame[keep]
+        # A commune whose every row was rejected must not survive as an empty
+        # category: storing the extract would replace that commune's data.
+        for column in ("commune", "bureau_raw"):
+            if isinstance(kept[column].dtype, pd.CategoricalDtype):
+                kept[column] = kept[column].cat.remove_unused_categories()
     kept_lines = lines[keep]
 
     def warn_kept(mask, reason: str) -> None:

@@ -68,8 +68,8 @@ def _positional(statement, columns: list[str]) -> str:
 def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> SaveResult:
     """Store ``extract`` in one transaction.
 
-    A file whose SHA-256 is already the current extract of all its communes
-    changes nothing. Otherwise every commune of the extract loses its previous
+    A file whose SHA-256 and extract date are already the current extract of
+    all its communes changes nothing, unless ``force`` is set. Otherwise every commune of the extract loses its previous
     addresses, bureaux and counts and gets the new ones; readers see either
     the old state or the new one, never a mix.
 
@@ -92,8 +92,15 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
                 )
             )
         }
-        same = connection.execute(select(ExtractRecord.id).where(ExtractRecord.sha256 == extract.sha256)).scalars().all()
-        if same and len(current) == len(communes) and all(row.extract_id in same for row in current.values()):
+        # Same bytes read at the same date give the same rows: nothing to do,
+        # unless --force asks for the import again.
+        same = connection.execute(
+            select(ExtractRecord.id).where(
+                ExtractRecord.sha256 == extract.sha256, ExtractRecord.extract_date == extract.extract_date
+            )
+        ).scalars().all()
+        unchanged = same and len(current) == len(communes) and all(row.extract_id in same for row in current.values())
+        if unchanged and not force:
             logger.info("extract %s already loaded (sha256 %s): nothing changed", extract.path.name, extract.sha256[:12])
             return SaveResult(status="unchanged", extract_id=same[0])
 

@@ -188,7 +188,20 @@ def test_unknown_layout(tmp_path):
     path = write(tmp_path / "x.csv", ["alpha;beta;gamma", "1;2;3"])
     with pytest.raises(UnknownLayoutError) as error:
         read_extract(path)
-    assert "alpha" in error.value.message("en")
+    assert "3 columns" in error.value.message("en")
+    assert "3 colonnes" in error.value.message("fr")
+
+
+def test_headerless_extract_echoes_no_value(tmp_path):
+    # Without its header, the first line is a voter: no cell of it may reach the message.
+    path = write(tmp_path / "x.csv", [reu_row(surname="ZORQUIXDAX"), reu_row()])
+    with pytest.raises(UnknownLayoutError) as error:
+        read_extract(path)
+    for lang in ("fr", "en"):
+        message = error.value.message(lang)
+        for value in ("ZORQUIXDAX", "Alix", "14/03/1971", "VILLE-FICTIVE", "Française", "RUE DES LILAS"):
+            assert value not in message
+    assert "ZORQUIXDAX" not in str(error.value)
 
 
 def test_forced_layout_mismatch(tmp_path):

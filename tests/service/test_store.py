@@ -111,3 +111,37 @@ def test_migrations_idempotent(tmp_path):
         version = connection.exec_driver_sql("select version_num from alembic_version").scalar_one()
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert version == head
+
+
+def test_commune_option_leaves_other_communes(engine, tmp_path):
+    both = write(tmp_path / "both.csv", ["94001;1;3 RUE X;F;01/01/1980", "94002;1;1 RUE Z;F;01/01/1980"])
+    store_extracts.save_extract(engine, read_extract(both, extract_date=date(2025, 1, 1)))
+    only = read_extract(both, commune="94001", extract_date=date(2026, 1, 1))
+    assert only.communes["commune"].tolist() == ["94001"]
+    assert only.report.communes == ["94001"]
+    result = store_extracts.save_extract(engine, only)
+    assert result.replaced == ["94001"]
+    with engine.connect() as connection:
+        bureaux = connection.execute(select(BureauRecord.id).order_by(BureauRecord.id)).scalars().all()
+        addresses = connection.execute(select(func.count()).select_from(AddressRecord).where(AddressRecord.commune == "94002")).scalar_one()
+    assert bureaux == ["94001_0001", "94002_0001"]
+    assert addresses == 1
+
+
+def test_same_file_new_date_reimports(engine, tmp_path):
+    path = write(tmp_path / "x.csv", ["94001;1;3 RUE X;F;01/01/1980"])
+    store_extracts.save_extract(engine, read_extract(path, extract_date=date(2099, 1, 1)))
+    corrected = store_extracts.save_extract(engine, read_extract(path, extract_date=date(2026, 1, 1)), force=True)
+    assert corrected.status == "imported"
+    with engine.connect() as connection:
+        stored = connection.execute(select(CommuneRecord.extract_date)).scalar_one()
+        bands = connection.execute(select(VoterCountRecord.tranche_age)).scalars().all()
+    assert stored == date(2026, 1, 1)
+    assert bands == ["35-49"]
+
+
+def test_same_file_forced_reimports(engine, tmp_path):
+    path = write(tmp_path / "x.csv", ["94001;1;3 RUE X;F;01/01/1980"])
+    store_extracts.save_extract(engine, read_extract(path, extract_date=date(2026, 1, 1)))
+    assert store_extracts.save_extract(engine, read_extract(path, extract_date=date(2026, 1, 1)), force=True).status == "imported"
+    assert store_extracts.save_extract(engine, read_extract(path, extract_date=date(2026, 1, 1))).status == "unchanged"
