@@ -21,9 +21,15 @@ class IngestError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "fr") -> str:
-        """Return the message in ``lang`` (``fr`` or ``en``; French otherwise)."""
-        template = self.templates.get(lang, self.templates["fr"])
-        return template.format(**self.params)
+        """Return the message in ``lang`` (``fr`` or ``en``; French otherwise).
+
+        A parameter given as ``{"fr": …, "en": …}`` is taken in the same language.
+        """
+        lang = lang if lang in self.templates else "fr"
+        params = {
+            key: (value.get(lang, value.get("fr")) if isinstance(value, dict) else value) for key, value in self.params.items()
+        }
+        return self.templates[lang].format(**params)
 
 
 class ExtractNotFoundError(IngestError):

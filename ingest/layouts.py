@@ -248,11 +248,11 @@ def _parse_mapping(items: list[str], header: list[str], keys: list[str], path: s
     fields = ", ".join(GENERIC_FIELDS)
     for item in items:
         if "=" not in item:
-            raise MappingError(item=item, reason="attendu champ=colonne / expected field=column", fields=fields)
+            raise MappingError(item=item, reason={"fr": "attendu : champ=colonne", "en": "expected field=column"}, fields=fields)
         name, column = (part.strip() for part in item.split("=", 1))
         name = _GENERIC_ALIASES.get(name, name)
         if name not in GENERIC_FIELDS:
-            raise MappingError(item=item, reason=f"champ inconnu / unknown field '{name}'", fields=fields)
+            raise MappingError(item=item, reason={"fr": f"champ « {name} » inconnu", "en": f"unknown field '{name}'"}, fields=fields)
         if column in header:
             mapping[name] = header.index(column)
         elif header_key(column) in keys:
@@ -260,10 +260,17 @@ def _parse_mapping(items: list[str], header: list[str], keys: list[str], path: s
         else:
             raise MappingError(
                 item=item,
-                reason=f"colonne absente de {path} / column not in {path}: '{column}'",
+                reason={"fr": f"pas de colonne « {column} » dans {path}", "en": f"no column '{column}' in {path}"},
                 fields=fields,
             )
     return mapping
+
+
+def _generic_missing(mapping: dict[str, int]) -> list[str]:
+    missing = [] if "bureau" in mapping else ["bureau"]
+    if not ("adresse" in mapping or "voie" in mapping or "lieu_dit" in mapping):
+        missing.append("adresse|voie|lieu_dit")
+    return missing
 
 
 def _generic(header: list[str], keys: list[str], mapping_items: list[str], path: str) -> ColumnMap | None:
@@ -276,8 +283,7 @@ def _generic(header: list[str], keys: list[str], mapping_items: list[str], path:
             if key in keys and keys.index(key) not in mapping.values():
                 mapping[name] = keys.index(key)
                 break
-    has_address = "adresse" in mapping or "voie" in mapping or "lieu_dit" in mapping
-    if "bureau" not in mapping or not has_address:
+    if _generic_missing(mapping):
         return None
     if "complement" in mapping:
         mapping["complement1"] = mapping.pop("complement")
@@ -307,7 +313,8 @@ def detect_layout(
     if forced == "generic" or (mapping_items and forced is None):
         column_map = _generic(header, keys, mapping_items, path)
         if column_map is None:
-            raise LayoutMismatchError(path=path, layout="generic", missing="bureau, adresse|voie|lieu_dit")
+            mapped = _parse_mapping(mapping_items, header, keys, path)
+            raise LayoutMismatchError(path=path, layout="generic", missing=", ".join(_generic_missing(mapped)))
         return column_map
 
     candidates = [LAYOUTS[forced]] if forced else list(LAYOUTS.values())

@@ -64,7 +64,7 @@ def file_sha256(path: Path) -> str:
 
 def _decode_head(head: bytes, path: Path) -> tuple[str, str]:
     if b"\x00" in head:
-        raise NotCsvError(path=str(path), reason="contenu binaire / binary content")
+        raise NotCsvError(path=str(path), reason={"fr": "contenu binaire", "en": "binary content"})
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8", head[3:].decode("utf-8", errors="ignore")
     try:
@@ -83,7 +83,11 @@ def _decode_head(head: bytes, path: Path) -> tuple[str, str]:
 
 def _first_record(text: str, delimiter: str) -> list[str]:
     reader = csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")), delimiter=delimiter)
-    return next(reader, [])
+    try:
+        return next(reader, [])
+    except csv.Error:
+        # A quote left open runs past csv's field size limit: not a header.
+        return []
 
 
 def sniff(path: Path) -> CsvFormat:
@@ -101,7 +105,7 @@ def sniff(path: Path) -> CsvFormat:
     with path.open("rb") as stream:
         head = stream.read(SNIFF_BYTES)
     if not head.strip():
-        raise NotCsvError(path=str(path), reason="fichier vide / empty file")
+        raise NotCsvError(path=str(path), reason={"fr": "fichier vide", "en": "empty file"})
     encoding, text = _decode_head(head, path)
 
     # The separator is the candidate that splits the header into the most
@@ -113,7 +117,7 @@ def sniff(path: Path) -> CsvFormat:
             best = (len(header), delimiter, header)
     count, delimiter, header = best
     if count < 2:
-        raise NotCsvError(path=str(path), reason="une seule colonne / a single column")
+        raise NotCsvError(path=str(path), reason={"fr": "une seule colonne", "en": "a single column"})
 
     header = [name.strip() for name in header]
     logger.debug("sniffed %s: encoding=%s delimiter=%r columns=%d", path.name, encoding, delimiter, count)
@@ -158,4 +162,4 @@ def stream_columns(
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         # Arrow's message may quote a row of the file; keep it out of user output.
         logger.warning("parsing %s failed: %s", path.name, type(error).__name__)
-        raise NotCsvError(path=str(path), reason="fichier CSV mal formé / malformed CSV") from error
+        raise NotCsvError(path=str(path), reason={"fr": "CSV mal formé", "en": "malformed CSV"}) from error

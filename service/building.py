@@ -23,7 +23,8 @@ from geometry.build import build_commune
 from geometry.errors import GeometryError
 from geometry.evaluate import CrossValidation, compare_with_reference, cross_validate
 from geometry.params import BuildParams
-from service.errors import NothingToBuildError
+from ingest.validate import COMMUNE_CODE
+from service.errors import InvalidCommuneCodeError, NothingToBuildError
 from service.store.boundaries import load_boundaries
 from service.store.models import AddressRecord, BureauRecord, CommuneRecord
 from service.store.outlines import CommuneResult, fail_build, finish_build, start_build
@@ -44,7 +45,19 @@ class CommuneInput:
 
 
 def list_communes(engine: Engine, communes: list[str] | None = None, departement: str | None = None) -> list[str]:
-    """Return the stored communes to process, optionally restricted to some codes or a département."""
+    """Return the stored communes to process, optionally restricted to some codes or a département.
+
+    Raises
+    ------
+    InvalidCommuneCodeError
+        When a requested code is not an INSEE commune code.
+    NothingToBuildError
+        When no stored commune matches.
+    """
+    for code in communes or []:
+        if not COMMUNE_CODE.match(code.strip().upper()):
+            raise InvalidCommuneCodeError(code=code)
+    communes = [code.strip().upper() for code in communes] if communes else communes
     query = select(CommuneRecord.code).order_by(CommuneRecord.code)
     if communes:
         query = query.where(CommuneRecord.code.in_(communes))
@@ -56,6 +69,17 @@ def list_communes(engine: Engine, communes: list[str] | None = None, departement
         detail = f" ({', '.join(communes or [])}{departement or ''})" if communes or departement else ""
         raise NothingToBuildError(detail_fr=detail, detail_en=detail)
     return codes
+
+
+def communes_without_positions(engine: Engine, communes: list[str]) -> list[str]:
+    """Return the communes none of whose addresses has a position."""
+    with engine.connect() as connection:
+        located = set(
+            connection.execute(
+                select(AddressRecord.commune).where(AddressRecord.commune.in_(communes), AddressRecord.lon.is_not(None)).distinct()
+            ).scalars()
+        )
+    return [code for code in communes if code not in located]
 
 
 def load_inputs(engine: Engine, communes: list[str]) -> list[CommuneInput]:
@@ -108,7 +132,7 @@ def build_one(item: CommuneInput, params: BuildParams) -> CommuneResult:
         boundary = shapely.from_wkb(item.boundary) if item.boundary is not None else None
         built = build_commune(points_frame(item.points), boundary, item.commune, item.bureaux, params)
     except GeometryError as error:
-        logger.warning("commune %s: build failed: %s", item.commune, error)
+        logger.info("commune %s: build failed: %s", item.commune, error)
         return CommuneResult(
             commune=item.commune, ok=False, report={}, error={"fr": error.message("fr"), "en": error.message("en")}
         )

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ingest.errors import IngestError
 from ingest.extract import read_extract
 from ingest.layouts import LAYOUT_NAMES
-from service.i18n import detect_language, translate
+from service.i18n import counted, detect_language, translate
 from service.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -97,8 +97,14 @@ def main_options(
     log_level: Annotated[str, typer.Option("--log-level", help=h("Niveau des journaux : debug, info, warning, error.", "Log level: debug, info, warning, error."))] = "warning",
 ) -> None:
     """Polling-station outlines and aggregate counts from French voter-list extracts."""
+    if lang is not None and lang.lower() not in ("fr", "en"):
+        raise typer.BadParameter(h(f"« {lang} » : fr ou en.", f"'{lang}': fr or en."), param_hint="--lang")
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter(h(f"« {log_format} » : text ou json.", f"'{log_format}': text or json."), param_hint="--log-format")
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter(h(f"« {log_level} » : debug, info, warning ou error.", f"'{log_level}': debug, info, warning or error."), param_hint="--log-level")
     state.db = db
-    state.lang = detect_language(lang)
+    state.lang = detect_language(lang.lower() if lang else None)
     configure_logging(log_level, log_format)
 
 
@@ -106,10 +112,13 @@ def _parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         state.fail(translate("cli.invalid_date", state.lang, value=value))
-    return None
+        return None
+    if parsed > date.today():
+        state.fail(translate("cli.future_date", state.lang, value=value))
+    return parsed
 
 
 def _progress() -> Progress:
@@ -140,7 +149,7 @@ def ingest(
     from service.store.extracts import save_extract
 
     if layout is not None and layout not in LAYOUT_NAMES:
-        state.fail(f"--layout {layout} : {', '.join(LAYOUT_NAMES)}")
+        state.fail(translate("cli.invalid_choice", state.lang, option="--layout", value=layout, choices=", ".join(LAYOUT_NAMES)))
     when = _parse_date(extract_date)
     try:
         with _progress() as progress:
@@ -161,8 +170,8 @@ def ingest(
         state.fail(error.message(state.lang))
         return
     except SQLAlchemyError as error:
-        logger.error("database error during ingest of %s: %s", file.name, type(error).__name__)
-        state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=type(error).__name__))
+        logger.info("database error during ingest of %s: %s", file.name, type(error).__name__)
+        state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=_database_reason(error)))
         return
 
     data = extract.report.to_dict()
@@ -177,6 +186,7 @@ def ingest(
         **{key: data[key] for key in ("file", "sha256", "layout", "encoding", "extract_date", "lines_read", "accepted", "rejected", "voters", "addresses", "bureaux", "communes")},
         "warnings": len(data["warnings"]),
         "reasons": data["reasons"],
+        "commune_option": commune,
     }
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -195,15 +205,17 @@ def _print_ingest_summary(summary: dict, report: Path | None) -> None:
     state.say(
         "ingest.summary",
         file=file,
-        lines_read=summary["lines_read"],
-        accepted=summary["accepted"],
-        rejected=summary["rejected"],
-        warnings=summary["warnings"],
-        voters=summary["voters"],
-        addresses=summary["addresses"],
-        bureaux=summary["bureaux"],
-        communes=len(summary["communes"]),
+        lines_read=counted(summary["lines_read"], "line", state.lang),
+        accepted=counted(summary["accepted"], "accepted", state.lang),
+        rejected=counted(summary["rejected"], "rejected", state.lang),
+        warnings=counted(summary["warnings"], "warning", state.lang),
+        voters=counted(summary["voters"], "voter", state.lang),
+        addresses=counted(summary["addresses"], "address", state.lang),
+        bureaux=counted(summary["bureaux"], "bureau", state.lang),
+        communes=counted(len(summary["communes"]), "commune", state.lang),
     )
+    if summary["status"] == "empty" and set(summary["reasons"]["rejections"]) == {"autre_commune"}:
+        state.say("ingest.all_other_commune", commune=summary.get("commune_option") or "")
     reasons = summary["reasons"]
     if reasons["rejections"]:
         state.say("ingest.rejections", reasons=", ".join(f"{k} {v}" for k, v in reasons["rejections"].items()))
@@ -224,14 +236,23 @@ def _not_available(command: str) -> None:
     raise typer.Exit(EXIT_NOT_AVAILABLE)
 
 
-def _engine():
-    from service.store.database import open_database
+def _database_reason(error: SQLAlchemyError) -> str:
+    # The driver's own message ("unable to open database file"), without the
+    # SQL statement or its parameters, which could hold data.
+    cause = getattr(error, "orig", None) or error
+    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+
+
+def _engine(must_exist: bool = False):
+    from service.store.database import DatabaseNotFoundError, open_database
 
     try:
-        return open_database(state.db)
+        return open_database(state.db, must_exist=must_exist)
+    except DatabaseNotFoundError as error:
+        state.fail(translate("cli.database_missing", state.lang, path=error.path))
     except SQLAlchemyError as error:
         logger.info("opening the database failed: %s", type(error).__name__)
-        state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=type(error).__name__))
+        state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=_database_reason(error)))
 
 
 def _guard(function):
@@ -250,13 +271,17 @@ def _guard(function):
             state.fail(error.message(state.lang))
         except SQLAlchemyError as error:
             logger.info("%s failed on the database: %s", function.__name__, type(error).__name__)
-            state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=type(error).__name__))
+            state.fail(translate("cli.database_error", state.lang, db=state.db or "bureaux.db", reason=_database_reason(error)))
 
     return wrapper
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None or value != value else f"{100 * value:.2f} %"
+    if value is None or value != value:
+        return "—"
+    text = f"{100 * value:.2f} %"
+    # French writes a decimal comma.
+    return text.replace(".", ",") if state.lang == "fr" else text
 
 
 def _count_progress(description: str) -> Progress:
@@ -329,10 +354,10 @@ def geocode(
     from service.geocoding import geocode_stored, reference_directory
 
     if geocoder not in ("local", "addok"):
-        state.fail(f"--geocoder {geocoder} : local, addok")
+        state.fail(translate("cli.invalid_choice", state.lang, option="--geocoder", value=geocoder, choices="local, addok"))
     if geocoder == "addok" and not url:
-        state.fail("--geocoder addok : --url")
-    engine = _engine()
+        state.fail(translate("geocode.url_missing", state.lang))
+    engine = _engine(must_exist=True)
     with _count_progress(translate("geocode.progress", state.lang)) as progress:
         task = progress.add_task("", total=None)
         summary = geocode_stored(
@@ -374,10 +399,14 @@ def build(
     as_json: Annotated[bool, typer.Option("--json", help=h("Écrire un résumé JSON sur la sortie standard.", "Write a JSON summary to standard output."))] = False,
 ) -> None:
     """Derive the outline of every bureau from the geocoded addresses."""
-    from service.building import list_communes, run_build
+    from service.building import communes_without_positions, list_communes, run_build
 
-    engine = _engine()
+    engine = _engine(must_exist=True)
     codes = list_communes(engine, commune, departement)
+    unlocated = communes_without_positions(engine, codes)
+    if len(unlocated) == len(codes):
+        shown = ", ".join(unlocated[:5]) + (", …" if len(unlocated) > 5 else "")
+        state.fail(translate("build.not_geocoded", state.lang, communes=shown))
     params = _params(method, no_street_sides, min_score)
     executor = None
     if scheduler:
@@ -436,7 +465,7 @@ def serve(
 
     import uvicorn
 
-    _engine()  # applies pending migrations before the workers start
+    _engine(must_exist=True)  # applies pending migrations before the workers start
     # uvicorn workers are new processes: they read their settings from the environment.
     if state.db:
         os.environ["DATABASE_URL"] = state.db
@@ -465,7 +494,7 @@ def export(
     if fmt not in EXPORT_FORMATS:
         state.fail(translate("export.format", state.lang, fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     try:
-        count = write_export(_engine(), commune=commune, departement=departement, fmt=fmt, path=output)
+        count = write_export(_engine(must_exist=True), commune=commune, departement=departement, fmt=fmt, path=output)
     except NothingToExportError:
         logger.info("export of %s found no served outline", commune or departement)
         state.fail(translate("export.nothing", state.lang, area=commune or departement))
@@ -484,7 +513,7 @@ def evaluate_geocoding(
     """Compare stored geocoding results with a file of expected results."""
     from service.geocoding import evaluate_geocoding as compare
 
-    result = compare(_engine(), expected, extract, worst)
+    result = compare(_engine(must_exist=True), expected, extract, worst)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -493,6 +522,15 @@ def evaluate_geocoding(
             near=_percent(result["within_30m"]), strong=_percent(result["agreement_housenumber_score_ge_0_8"]),
             all=_percent(result["agreement"]),
         )
+        if result["worst"]:
+            state.say("evaluate.worst_header", count=len(result["worst"]))
+        for row in result["worst"]:
+            distance = "—" if row["distance_m"] is None else f"{row['distance_m']:.0f} m"
+            state.say(
+                "evaluate.worst_row", line=row["row"], distance=distance,
+                result=f"{row['result_label'] or '—'} ({row['result_type'] or '—'})",
+                expected=f"{row['expected_label'] or '—'} ({row['expected_type'] or '—'})",
+            )
 
 
 @evaluate_app.command("outlines", help=h("Valider les contours par validation croisée, ou les comparer à des contours officiels.", "Cross-validate outlines, or compare the served ones with official outlines."))
@@ -509,7 +547,7 @@ def evaluate_outlines(
     """Cross-validate outlines, or compare the served ones with official outlines."""
     from service.building import cross_validate_stored, list_communes
 
-    engine = _engine()
+    engine = _engine(must_exist=True)
     if reference is not None:
         result = _compare_reference(engine, reference, bureau_field, commune)
     else:
@@ -546,10 +584,18 @@ def _compare_reference(engine, reference: Path, bureau_field: str | None, commun
     from service.errors import NoGeocodedDataError
     from service.store.outlines import active_outlines
 
-    official = gpd.read_file(reference)
+    from service.errors import NoOverlapError, OfficialOutlinesError
+
+    try:
+        official = gpd.read_file(reference)
+    except Exception as error:  # pyogrio raises several unrelated types
+        logger.info("reading %s failed: %s", reference, type(error).__name__)
+        reason = ("fichier introuvable", "file not found") if not reference.exists() else ("format illisible", "unreadable format")
+        raise OfficialOutlinesError(path=str(reference), reason_fr=reason[0], reason_en=reason[1]) from error
     field = bureau_field or next((name for name in ("bureau", "Bureau", "code_bureau", "id_bv", "BUREAU") if name in official.columns), None)
     if field is None or field not in official.columns:
-        state.fail(f"--bureau-field : {', '.join(map(str, official.columns))}")
+        columns = ", ".join(str(name) for name in official.columns if name != "geometry")
+        state.fail(translate("evaluate.bureau_field", state.lang, value=bureau_field or "—", columns=columns))
     served = active_outlines(engine, communes)
     if served.empty:
         raise NoGeocodedDataError(what=", ".join(communes or []) or "—")
@@ -559,6 +605,8 @@ def _compare_reference(engine, reference: Path, bureau_field: str | None, commun
     codes = official[field].astype(str).str.strip()
     codes = codes.where(~codes.str.fullmatch(r"\d+"), codes.str.lstrip("0").replace("", "0").str.zfill(4))
     official = gpd.GeoDataFrame({"bureau": commune + "_" + codes}, geometry=official.geometry, crs=official.crs or 4326)
+    if not official.to_crs(4326).intersects(outlines.union_all()).any():
+        raise NoOverlapError(file=reference.name, commune=commune)
     comparison = compare_stored(outlines, official, commune)
     return {
         "commune": commune,
@@ -579,6 +627,8 @@ def demo(
     """Generate a fictitious commune and run every available stage on it."""
     from service.demo import run_demo
 
+    if folder.exists() and not folder.is_dir():
+        state.fail(translate("demo.not_folder", state.lang, path=str(folder)))
     try:
         summary = run_demo(folder, voters=voters, seed=seed, db=state.db, lang=state.lang, say=state.say)
     except IngestError as error:

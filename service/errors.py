@@ -49,3 +49,44 @@ class NoGeocodedDataError(BureauxError):
         "fr": "Aucune adresse géocodée pour {what}. Lancez « bureaux geocode » d'abord.",
         "en": "No geocoded address for {what}. Run 'bureaux geocode' first.",
     }
+
+
+class UnknownExtractError(BureauxError):
+    templates = {
+        "fr": "Aucun extrait d'identifiant {extract} dans la base. Les identifiants figurent dans le résumé de « bureaux ingest --json ».",
+        "en": "No extract with id {extract} in the database. Ids appear in the summary of 'bureaux ingest --json'.",
+    }
+
+
+class ExpectedMismatchError(BureauxError):
+    templates = {
+        "fr": (
+            "{file} ne correspond pas à l'extrait : {rows} lignes attendues, {lines} lignes dans l'extrait, "
+            "{covered} en commun. Donnez le fichier de résultats écrit pour cet extrait, ou choisissez l'extrait avec --extract."
+        ),
+        "en": (
+            "{file} does not match the extract: {rows} expected rows, {lines} lines in the extract, {covered} in "
+            "common. Give the results file written for this extract, or choose the extract with --extract."
+        ),
+    }
+
+
+class NoOverlapError(BureauxError):
+    templates = {
+        "fr": "Les contours officiels de {file} ne recouvrent aucun contour servi de la commune {commune}. Vérifiez le fichier ou --commune.",
+        "en": "The official outlines of {file} overlap no served outline of commune {commune}. Check the file or --commune.",
+    }
+
+
+class OfficialOutlinesError(BureauxError):
+    templates = {
+        "fr": "Contours officiels {path} : {reason_fr}. Attendu : un GeoJSON, GeoPackage ou shapefile de polygones avec le numéro de bureau en propriété (--bureau-field).",
+        "en": "Official outlines {path}: {reason_en}. Expected a GeoJSON, GeoPackage or shapefile of polygons with the bureau number as a property (--bureau-field).",
+    }
+
+
+class InvalidCommuneCodeError(BureauxError):
+    templates = {
+        "fr": "Code commune invalide : « {code} ». Attendu : un code INSEE de 5 caractères (29039, 2A004, 97411).",
+        "en": "Invalid commune code: '{code}'. Expected a 5-character INSEE code (29039, 2A004, 97411).",
+    }

@@ -11,14 +11,23 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select, update
 
-from ingest.geocode import LocalGeocoder, ReferenceIndex, compare_with_expected
-from service.errors import NoGeocodedDataError, NothingToBuildError, ReferenceMissingError
+from ingest.geocode import ExpectedFileError, LocalGeocoder, ReferenceIndex, compare_with_expected
+from service.errors import (
+    ExpectedMismatchError,
+    NoGeocodedDataError,
+    NothingToBuildError,
+    ReferenceMissingError,
+    UnknownExtractError,
+)
 from service.store.database import database_url
 from service.store.models import AddressRecord, CommuneRecord, ExtractRecord
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 20_000
+EXPECTED_COLUMNS = "ligne, result_type, result_id, result_score, latitude, longitude"
+# Share of lines that an expected-results file and the extract must have in common.
+MIN_EXPECTED_COVERAGE = 0.99
 INPUT_COLUMNS = ["id", "commune", "numero", "rep", "voie", "lieu_dit", "code_postal", "ville"]
 RESULT_COLUMNS = [
     "lon", "lat", "result_type", "result_score", "result_id", "result_label",
@@ -145,10 +154,14 @@ def results_by_line(engine: Engine, extract_id: int | None = None) -> pd.DataFra
             extract_id = connection.execute(select(ExtractRecord.id).order_by(ExtractRecord.id.desc()).limit(1)).scalar()
         if extract_id is None:
             raise NothingToBuildError(detail_fr="", detail_en="")
+        if connection.execute(select(ExtractRecord.id).where(ExtractRecord.id == extract_id)).scalar() is None:
+            raise UnknownExtractError(extract=extract_id)
         communes = select(CommuneRecord.code).where(CommuneRecord.extract_id == extract_id)
         frame = pd.read_sql(
-            select(AddressRecord.lines, AddressRecord.result_type, AddressRecord.result_id, AddressRecord.lon, AddressRecord.lat, AddressRecord.geocoder)
-            .where(AddressRecord.commune.in_(communes)),
+            select(
+                AddressRecord.lines, AddressRecord.result_type, AddressRecord.result_id, AddressRecord.result_label,
+                AddressRecord.result_score, AddressRecord.lon, AddressRecord.lat, AddressRecord.geocoder,
+            ).where(AddressRecord.commune.in_(communes)),
             connection,
         )
     if frame["geocoder"].isna().all():
@@ -161,11 +174,34 @@ def results_by_line(engine: Engine, extract_id: int | None = None) -> pd.DataFra
 
 
 def evaluate_geocoding(engine: Engine, expected_path: Path, extract_id: int | None = None, worst: int = 20) -> dict:
-    """Compare stored results with a file of expected results matched by line (column ``ligne``, 1-based data row)."""
-    expected = pd.read_csv(expected_path, dtype={"result_id": str, "result_type": str, "ligne": int})
-    # `ligne` counts data rows from 1; the extract's line numbers count the header as line 1.
-    expected.index = expected["ligne"] + 1
+    """Compare stored results with a file of expected results matched by line.
+
+    The file's ``ligne`` column counts data rows from 1, as the extract's rows
+    after its header; worst disagreements are reported by the same ``ligne``.
+
+    Raises
+    ------
+    ExpectedFileError
+        When the file is missing, unreadable, or does not cover the extract's lines.
+    """
+    try:
+        expected = pd.read_csv(expected_path, dtype={"result_id": str, "result_type": str})
+    except FileNotFoundError as error:
+        raise ExpectedFileError(reason={"fr": "fichier introuvable", "en": "file not found"}, expected=EXPECTED_COLUMNS) from error
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        logger.info("reading %s failed: %s", expected_path, type(error).__name__)
+        raise ExpectedFileError(reason={"fr": "CSV illisible", "en": "unreadable CSV"}, expected=EXPECTED_COLUMNS) from error
+    if "ligne" not in expected.columns:
+        raise ExpectedFileError(reason={"fr": "pas de colonne ligne", "en": "no ligne column"}, expected=EXPECTED_COLUMNS)
+
     results = results_by_line(engine, extract_id)
-    expected = expected.loc[expected.index.isin(results.index)]
-    results = results.reindex(expected.index)
-    return compare_with_expected(results, expected, worst=worst)
+    results.index = results.index - 1  # line numbers count the header as line 1
+    expected = expected.set_index("ligne")
+    covered = expected.index.isin(results.index)
+    # A file written for another extract matches few of its lines.
+    if covered.mean() < MIN_EXPECTED_COVERAGE or results.index.isin(expected.index).mean() < MIN_EXPECTED_COVERAGE:
+        raise ExpectedMismatchError(
+            file=expected_path.name, rows=len(expected), lines=len(results), covered=int(covered.sum())
+        )
+    expected = expected.loc[covered]
+    return compare_with_expected(results.reindex(expected.index), expected, worst=worst)

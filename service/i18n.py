@@ -9,10 +9,12 @@ LANGUAGES = ("fr", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     "ingest.reading": ("Lecture de {file}", "Reading {file}"),
     "ingest.summary": (
-        "{file} : {lines_read} lignes lues = {accepted} acceptées + {rejected} rejetées ; "
-        "{warnings} avertissements ; {voters} électeurs, {addresses} adresses, {bureaux} bureaux, {communes} communes.",
-        "{file}: {lines_read} lines read = {accepted} accepted + {rejected} rejected; "
-        "{warnings} warnings; {voters} voters, {addresses} addresses, {bureaux} bureaux, {communes} communes.",
+        "{file} : {lines_read} lues = {accepted} + {rejected} ; {warnings} ; {voters}, {addresses}, {bureaux}, {communes}.",
+        "{file}: {lines_read} read = {accepted} + {rejected}; {warnings}; {voters}, {addresses}, {bureaux}, {communes}.",
+    ),
+    "ingest.all_other_commune": (
+        "Toutes les lignes acceptables appartiennent à une autre commune que --commune {commune} : vérifiez le code.",
+        "Every acceptable line belongs to another commune than --commune {commune}: check the code.",
     ),
     "ingest.unchanged": (
         "{file} est déjà chargé (même SHA-256) : rien n'a changé.",
@@ -45,6 +47,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.invalid_date": (
         "Date invalide : « {value} ». Attendu : AAAA-MM-JJ.",
         "Invalid date: '{value}'. Expected YYYY-MM-DD.",
+    ),
+    "cli.future_date": (
+        "Date « {value} » postérieure à aujourd'hui : un extrait ne peut pas dater du futur.",
+        "Date '{value}' is after today: an extract cannot come from the future.",
+    ),
+    "cli.invalid_choice": (
+        "{option} « {value} » invalide ; valeurs possibles : {choices}.",
+        "Invalid {option} '{value}'; possible values: {choices}.",
+    ),
+    "cli.database_missing": (
+        "Base introuvable : {path}. Vérifiez --db ou DATABASE_URL, ou créez-la avec « bureaux ingest » ou « bureaux demo ».",
+        "Database not found: {path}. Check --db or DATABASE_URL, or create it with 'bureaux ingest' or 'bureaux demo'.",
+    ),
+    "geocode.url_missing": (
+        "--geocoder addok demande l'adresse du serveur : ajoutez --url http://HÔTE:PORT.",
+        "--geocoder addok needs the server's address: add --url http://HOST:PORT.",
+    ),
+    "evaluate.bureau_field": (
+        "--bureau-field « {value} » : propriété absente des contours officiels ; propriétés présentes : {columns}.",
+        "--bureau-field '{value}': no such property in the official outlines; properties present: {columns}.",
     ),
     "cli.database_error": (
         "Échec d'accès à la base {db} : {reason}. Vérifiez --db ou DATABASE_URL.",
@@ -99,7 +121,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No outline is served for {area}. Run 'bureaux build' for this area first.",
     ),
     "export.written": ("{count} contours écrits dans {path} ({fmt}).", "{count} outlines written to {path} ({fmt})."),
+    "evaluate.worst_header": ("{count} pires désaccords (ligne de données, distance, résultat, attendu) :", "{count} worst disagreements (data row, distance, result, expected):"),
+    "evaluate.worst_row": ("  ligne {line} · {distance} · {result} · attendu {expected}", "  row {line} · {distance} · {result} · expected {expected}"),
     "serve.starting": ("Service sur http://{host}:{port}/ (carte : /carte)", "Serving on http://{host}:{port}/ (map: /carte)"),
+    "demo.not_folder": (
+        "{path} existe et n'est pas un dossier : choisissez un autre --folder.",
+        "{path} exists and is not a folder: choose another --folder.",
+    ),
+    "build.not_geocoded": (
+        "Aucune adresse localisée pour {communes} : lancez « bureaux geocode » (après « bureaux reference load ») avant « bureaux build ».",
+        "No located address for {communes}: run 'bureaux geocode' (after 'bureaux reference load') before 'bureaux build'.",
+    ),
     "demo.serve_hint": (
         "Pour parcourir le résultat : bureaux --db {db} serve, puis http://127.0.0.1:8000/carte",
         "To browse the result: bureaux --db {db} serve, then http://127.0.0.1:8000/carte",
@@ -116,6 +148,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.built": ("Contours : {outlines} bureaux, {missing} sans contour.", "Outlines: {outlines} bureaux, {missing} without outline."),
     "demo.done": ("Démonstration terminée ; base : {db}", "Demo finished; database: {db}"),
 }
+
+
+# Nouns counted in messages: French singular and plural, then English.
+NOUNS = {
+    "line": ("ligne", "lignes", "line", "lines"),
+    "accepted": ("acceptée", "acceptées", "accepted", "accepted"),
+    "rejected": ("rejetée", "rejetées", "rejected", "rejected"),
+    "warning": ("avertissement", "avertissements", "warning", "warnings"),
+    "voter": ("électeur", "électeurs", "voter", "voters"),
+    "address": ("adresse", "adresses", "address", "addresses"),
+    "bureau": ("bureau", "bureaux", "bureau", "bureaux"),
+    "commune": ("commune", "communes", "commune", "communes"),
+}
+
+
+def counted(number: int, noun: str, lang: str = "fr") -> str:
+    """Return ``number`` with ``noun`` in the right number: French puts 0 and 1 in the singular."""
+    french_singular, french_plural, english_singular, english_plural = NOUNS[noun]
+    if lang == "en":
+        return f"{number} {english_singular if number == 1 else english_plural}"
+    return f"{number} {french_singular if number < 2 else french_plural}"
 
 
 def detect_language(option: str | None = None) -> str:

@@ -40,3 +40,5 @@ def configure_logging(level: str = "warning", log_format: str = "text", stream=N
     handler._bureaux = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic announces every migration context at INFO; keep it for debug runs.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)

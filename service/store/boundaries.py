@@ -42,8 +42,15 @@ def read_boundaries(path: Path, code_field: str | None = None) -> gpd.GeoDataFra
         logger.info("reading boundaries %s failed: %s", path, error)
         raise BoundaryFileError(path=str(path), reason_fr="format illisible", reason_en="unreadable format") from error
 
+    if code_field is not None and code_field not in frame.columns:
+        present = ", ".join(str(name) for name in frame.columns if name != "geometry")
+        raise BoundaryFileError(
+            path=str(path),
+            reason_fr=f"pas de propriété « {code_field} » (propriétés présentes : {present})",
+            reason_en=f"no property '{code_field}' (properties present: {present})",
+        )
     code_field = code_field or _field(frame, CODE_FIELDS)
-    if code_field is None or code_field not in frame.columns:
+    if code_field is None:
         fields = ", ".join(CODE_FIELDS)
         raise BoundaryFileError(
             path=str(path),

@@ -44,13 +44,25 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def open_database(db: str | None = None, *, migrate: bool = True) -> Engine:
+class DatabaseNotFoundError(Exception):
+    """The SQLite file that a reading command names does not exist."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def open_database(db: str | None = None, *, migrate: bool = True, must_exist: bool = False) -> Engine:
     """Create the engine for ``db`` and apply pending migrations.
 
     SQLite files are created on first use, with foreign keys on and WAL
-    journaling so that readers keep serving while a rebuild writes.
+    journaling so that readers keep serving while a rebuild writes. With
+    ``must_exist``, a missing SQLite file raises :class:`DatabaseNotFoundError`
+    instead: commands that only read should not create an empty database.
     """
     url = database_url(db)
+    if must_exist and url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        raise DatabaseNotFoundError(url[len("sqlite:///"):])
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -70,7 +70,7 @@ def test_unknown_layout_exits_nonzero(tmp_path):
     path.write_text("alpha;beta\n1;2\n", encoding="utf-8")
     result = run("--db", str(tmp_path / "a.db"), "--lang", "en", "ingest", str(path))
     assert result.returncode == 1
-    assert "header not recognised" in result.stderr
+    assert "not a recognised header" in result.stderr
 
 
 def test_invalid_date_option(tmp_path, demo_files):
@@ -119,3 +119,39 @@ def test_help_follows_language():
     assert "Read one voter-list extract" in english.stdout
     assert "Write the import report" in english.stdout
     assert "Read one voter-list extract" in from_variable.stdout
+
+
+@pytest.mark.parametrize(
+    ("number", "noun", "lang", "text"),
+    [(0, "warning", "fr", "0 avertissement"), (1, "warning", "fr", "1 avertissement"), (2, "warning", "fr", "2 avertissements"),
+     (1, "warning", "en", "1 warning"), (0, "warning", "en", "0 warnings"), (3, "bureau", "fr", "3 bureaux")],
+)
+def test_counted_nouns(number, noun, lang, text):
+    from service.i18n import counted
+
+    assert counted(number, noun, lang) == text
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--lang", "de", "ingest", "x.csv"], 2), (["--log-level", "verbose", "ingest", "x.csv"], 2), (["--log-format", "xml", "ingest", "x.csv"], 2)],
+)
+def test_invalid_global_options(args, code):
+    result = run(*args)
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr
+
+
+def test_reading_commands_need_database(tmp_path):
+    db = tmp_path / "typo.db"
+    for command in (["build"], ["geocode"], ["export", "--commune", "94028", "-o", str(tmp_path / "x.geojson")]):
+        result = run("--db", str(db), *command)
+        assert result.returncode == 1
+        assert "introuvable" in result.stderr
+    assert not db.exists()
+
+
+def test_future_date_rejected(tmp_path, demo_files):
+    result = run("--db", str(tmp_path / "a.db"), "ingest", demo_files["extract"], "--date", "2999-01-01")
+    assert result.returncode == 1
+    assert "2999-01-01" in result.stderr
