@@ -268,3 +268,28 @@ def test_malformed_row_numbered_across_blocks(tmp_path, monkeypatch):
     assert [(issue.line, issue.reason) for issue in extract.report.rejections] == [(252, "colonnes_incorrectes")]
     assert extract.report.accepted == 399
     assert extract.report.lines_read == 400
+
+
+def test_generic_mismatch_names_only_missing(tmp_path):
+    path = write(tmp_path / "x.csv", ["bv;rue_texte", "1;3 RUE X"])
+    with pytest.raises(LayoutMismatchError) as error:
+        read_extract(path, mapping=["bureau=bv"], commune="94001")
+    message = error.value.message("en")
+    assert "adresse|voie|lieu_dit" in message
+    assert "missing columns: bureau" not in message
+
+
+def test_unterminated_quote_not_csv(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('{"type": "FeatureCollection", "features": [' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises((NotCsvError, UnknownLayoutError)):
+        read_extract(path)
+
+
+def test_messages_one_language(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\x00\x01")
+    with pytest.raises(NotCsvError) as error:
+        read_extract(path)
+    assert "binary" not in error.value.message("fr")
+    assert "binaire" not in error.value.message("en")
