@@ -19,7 +19,7 @@ from ingest.errors import IngestError
 from ingest.extract import read_extract
 from ingest.layouts import LAYOUT_NAMES
 from service.i18n import counted, detect_language, translate
-from service.logs import configure_logging
+from service.logs import JsonFormatter, configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class State:
 
     db: str | None = None
     lang: str = "fr"
+    log_format: str = "text"
 
     @property
     def stdout(self) -> Console:
@@ -78,11 +79,18 @@ class State:
     def stderr(self) -> Console:
         return Console(stderr=True, soft_wrap=True)
 
+    def _emit(self, level: str, text: str, style: str | None = None) -> None:
+        # Batch runs with --log-format json get one JSON object per line on stderr.
+        if self.log_format == "json":
+            sys.stderr.write(JsonFormatter().format(logging.makeLogRecord({"name": "bureaux", "levelname": level.upper(), "msg": text})) + "\n")
+        else:
+            self.stderr.print(text, style=style, highlight=False, markup=False)
+
     def say(self, key: str, **params: object) -> None:
-        self.stderr.print(translate(key, self.lang, **params), highlight=False, markup=False)
+        self._emit("info", translate(key, self.lang, **params))
 
     def fail(self, message: str, code: int = EXIT_FAILURE) -> None:
-        self.stderr.print(translate("cli.error", self.lang, message=message), style="red", highlight=False, markup=False)
+        self._emit("error", translate("cli.error", self.lang, message=message), style="red")
         raise typer.Exit(code)
 
 
@@ -105,6 +113,7 @@ def main_options(
         raise typer.BadParameter(h(f"« {log_level} » : debug, info, warning ou error.", f"'{log_level}': debug, info, warning or error."), param_hint="--log-level")
     state.db = db
     state.lang = detect_language(lang.lower() if lang else None)
+    state.log_format = log_format
     configure_logging(log_level, log_format)
 
 
@@ -358,6 +367,9 @@ def geocode(
     if geocoder == "addok" and not url:
         state.fail(translate("geocode.url_missing", state.lang))
     engine = _engine(must_exist=True)
+    from service.building import list_communes
+
+    list_communes(engine, commune)  # names what to do when nothing is stored
     with _count_progress(translate("geocode.progress", state.lang)) as progress:
         task = progress.add_task("", total=None)
         summary = geocode_stored(

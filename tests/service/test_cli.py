@@ -155,3 +155,22 @@ def test_future_date_rejected(tmp_path, demo_files):
     result = run("--db", str(tmp_path / "a.db"), "ingest", demo_files["extract"], "--date", "2999-01-01")
     assert result.returncode == 1
     assert "2999-01-01" in result.stderr
+
+
+def test_json_log_format_errors_are_json(tmp_path):
+    result = run("--db", str(tmp_path / "a.db"), "--log-format", "json", "ingest", str(tmp_path / "absent.csv"))
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 1
+    assert records[-1]["level"] == "error"
+    assert "absent.csv" in records[-1]["message"]
+
+
+def test_geocode_empty_database(tmp_path):
+    db = str(tmp_path / "e.db")
+    run("--db", db, "reference", "communes", str(tmp_path / "none.geojson"))
+    from service.store.database import open_database
+
+    open_database(db)
+    result = run("--db", db, "geocode")
+    assert result.returncode == 1
+    assert "bureaux ingest" in result.stderr
