@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from service.api import carte, downloads, features, problems, stats
 from service.api.downloads import DownloadCache
+from service.api.head import HeadAndVaryMiddleware
 from service.api.errors import PROBLEM_RESPONSES, ApiError, handle_api_error, handle_http_exception, handle_unexpected, handle_validation_error
 from service.api.privacy import configure_audit
 from service.api.service import Service
@@ -72,5 +73,7 @@ def create_app(db: str | None = None, *, audit_log: str | None = None) -> FastAP
         allow_headers=["Accept", "Accept-Language", "If-None-Match"],
         expose_headers=["ETag", "Content-Language"],
     )
+    # Outermost, so that a HEAD response carries the headers of the compressed GET response.
+    app.add_middleware(HeadAndVaryMiddleware)
     logger.info("application ready on %s", engine.url.render_as_string(hide_password=True))
     return app

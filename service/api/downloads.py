@@ -19,8 +19,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import Engine
 
-from service.api.errors import InvalidParameterError, NotFoundError
+from service.api.errors import InvalidParameterError, NotFoundError, problem_doc
 from service.api.geojson import bureau_properties, feature_bytes, geometry_object
+from service.api.main_list import publish_main_list
 from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query, parse_commune, parse_departement
 from service.api.service import Service, get_service
 from service.store import queries
@@ -47,10 +48,11 @@ def _frame(engine: Engine, area: queries.AreaFilter) -> tuple[gpd.GeoDataFrame, 
     """Return the served outlines of ``area`` as a GeoDataFrame and as GeoJSON features, identical in content."""
     ids = queries.served_outline_ids(engine, area)
     rows = {row["id"]: row for row in queries.load_outlines(engine, ids)}
+    main_list = publish_main_list(queries.main_list_voters(engine, {row["commune"] for row in rows.values()}))
     records, geometries, features = [], [], []
     for outline_id in ids:
         row = rows[outline_id]
-        properties = bureau_properties(row)
+        properties = bureau_properties(row, main_list)
         geometry = geometry_object(shapely.from_wkb(row["geometry"]), PRECISION)
         records.append(properties)
         geometries.append(shapely.geometry.shape(geometry) if geometry else None)
@@ -95,7 +97,10 @@ def write_export(engine: Engine, *, commune: str | None = None, departement: str
 
 
 class DownloadCache:
-    """Exported files on disk, keyed by area, format and the served outline ids, so a rebuild makes new files."""
+    """Exported files on disk, keyed by area, format, served outline ids and served version.
+
+    A rebuild or a new extract (whose counts the files carry) therefore makes new files.
+    """
 
     def __init__(self) -> None:
         self.folder = FilePath(tempfile.mkdtemp(prefix="bureaux-downloads-"))
@@ -105,7 +110,8 @@ class DownloadCache:
         ids = queries.served_outline_ids(engine, area)
         if not ids:
             return None
-        digest = hashlib.sha256(json.dumps([area.commune, area.departement, fmt, ids]).encode()).hexdigest()[:24]
+        version = [str(part) for part in queries.served_version(engine)]
+        digest = hashlib.sha256(json.dumps([area.commune, area.departement, fmt, ids, version]).encode()).hexdigest()[:24]
         target = self.folder / f"{digest}.{fmt}"
         with self._lock:
             if not target.exists():
@@ -117,9 +123,7 @@ class DownloadCache:
 
 def _download(request: Request, service: Service, scope: str, code: str, ext: str) -> FileResponse:
     if ext not in FORMATS:
-        raise InvalidParameterError(
-            "invalid_value", translated={"expected": "expected.format"}, name="format", value=ext, choices=", ".join(FORMATS)
-        )
+        raise InvalidParameterError("invalid_extension", value=ext, choices=", ".join(FORMATS))
     if scope == "communes":
         area = queries.AreaFilter(commune=parse_commune(code))
     else:
@@ -138,8 +142,8 @@ def _download(request: Request, service: Service, scope: str, code: str, ext: st
 
 DOWNLOAD_RESPONSES = {
     200: {"content": {media_type: {} for media_type in FORMATS.values()}, "description": "Fichier. File."},
-    400: {"description": "Code ou format invalide. Invalid code or format."},
-    404: {"description": "Rien n'est servi pour cette zone. Nothing served for this area."},
+    400: problem_doc("Code ou format invalide. Invalid code or format."),
+    404: problem_doc("Rien n'est servi pour cette zone. Nothing served for this area."),
 }
 ServiceDep = Annotated[Service, Depends(get_service)]
 Extension = Annotated[Literal["geojson", "gpkg", "fgb", "parquet"], Path(description=f"Format : {', '.join(FORMATS)}.")]

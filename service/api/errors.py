@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 
 from fastapi import Request
@@ -103,6 +104,13 @@ PROBLEM_RESPONSES: dict[int | str, dict] = {
     500: {"description": "Erreur interne. Internal error.", "content": _PROBLEM_CONTENT},
 }
 
+
+
+def problem_doc(description: str) -> dict:
+    """Return an OpenAPI response entry for a problem document with a route's own ``description``."""
+    return {"description": description, "content": _PROBLEM_CONTENT}
+
+
 PROBLEM_TYPES = ("invalid-parameter", "unknown-parameter", "inference-refused", "not-found", "method-not-allowed", "not-acceptable", "internal-error")
 
 
@@ -139,16 +147,29 @@ async def handle_validation_error(request: Request, error: RequestValidationErro
     location = first.get("loc", ())
     name = str(location[-1]) if location else "?"
     value = request.query_params.get(name, str(request.path_params.get(name, "")))
+    logger.info("%s %s: invalid parameter %s (%s)", request.method, request.url.path, name, first.get("type"))
+    if name == "ext":
+        api_error = InvalidParameterError("invalid_extension", value=value, choices=_choices(first))
+        return problem_response(request, 400, api_error.problem, api_error.detail(lang), lang)
     if name == "code":
         name = "commune" if "/communes/" in request.url.path else "departement"
     expected = _expected_for(name, first)
     api_error = InvalidParameterError("invalid_value", translated={"expected": expected[0]}, name=name, value=value, **expected[1])
-    logger.info("%s %s: invalid parameter %s (%s)", request.method, request.url.path, name, first.get("type"))
     return problem_response(request, 400, api_error.problem, api_error.detail(lang), lang)
+
+
+def _choices(error: dict) -> str:
+    """Return the allowed values of a Literal parameter, comma-separated.
+
+    Pydantic lists them in an English phrase (``'json' or 'html'``), so only
+    the quoted values are kept.
+    """
+    return ", ".join(re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", ""))))
 
 
 def _expected_for(name: str, error: dict) -> tuple[str, dict[str, object]]:
     from service.api.params import MAX_LIMIT, MAX_PRECISION
+    from service.api.stats import DIMENSIONS
 
     if name == "limit":
         return "expected.limit", {"maximum": MAX_LIMIT}
@@ -158,12 +179,13 @@ def _expected_for(name: str, error: dict) -> tuple[str, dict[str, object]]:
         return "expected.precision", {"maximum": MAX_PRECISION}
     if name in ("bbox", "commune", "departement"):
         return f"expected.{name}", {}
+    if name == "group_by":
+        return "expected.group_by", {"choices": ", ".join(DIMENSIONS)}
     if error.get("type") in ("enum", "literal_error"):
-        return "expected.choice", {"choices": error.get("ctx", {}).get("expected", "")}
-    if error.get("type") == "string_pattern_mismatch":
-        return "expected.pattern", {"pattern": error.get("ctx", {}).get("pattern", "")}
+        return "expected.choice", {"choices": _choices(error)}
     if error.get("type") == "int_parsing":
         return "expected.integer", {}
+    # Never the raw pattern of the OpenAPI document, which means nothing to a user.
     return "expected.valid", {}
 
 
@@ -172,7 +194,12 @@ async def handle_http_exception(request: Request, error: StarletteHTTPException)
     lang = request_language(request)
     if error.status_code == 405:
         detail = translate("method_not_allowed", lang, method=request.method, path=request.url.path)
-        return problem_response(request, 405, "method-not-allowed", detail, lang, headers=dict(error.headers or {}))
+        headers = dict(error.headers or {})
+        allowed = [method.strip() for method in headers.get("Allow", "").split(",") if method.strip()]
+        if "GET" in allowed and "HEAD" not in allowed:
+            # The application handles HEAD wherever it handles GET (see service.api.head).
+            headers["Allow"] = ", ".join([*allowed, "HEAD"])
+        return problem_response(request, 405, "method-not-allowed", detail, lang, headers=headers)
     if error.status_code == 404:
         detail = translate("path_not_found", lang, path=request.url.path)
         return problem_response(request, 404, "not-found", detail, lang)

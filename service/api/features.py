@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from service.api import html
-from service.api.errors import NotFoundError
+from service.api.errors import NotFoundError, problem_doc
 from service.api.messages import translate
 from service.api.negotiation import request_language
 from service.api.params import (
@@ -107,7 +107,8 @@ def conformance(request: Request, f: FormatParam = None) -> Response:
 
 def _collection(request: Request, service: Service, collection_id: str, lang: str) -> dict:
     extent = service.extent()
-    bbox = list(extent) if extent else [-180.0, -90.0, 180.0, 90.0]
+    # Rounded as the features' coordinates are, so the box is exactly that of the published geometries.
+    bbox = [round(value, DEFAULT_PRECISION) for value in extent] if extent else [-180.0, -90.0, 180.0, 90.0]
     items_path = f"/collections/{collection_id}/items"
     return {
         "id": collection_id,
@@ -150,7 +151,7 @@ def collections(request: Request, service: ServiceDep, f: FormatParam = None) ->
     "/collections/{collection_id}",
     summary="Description d'une collection. Collection description.",
     dependencies=[Depends(check_query("f"))],
-    responses={200: {"content": {HTML: {}}}, 404: {"description": "Collection inconnue. Unknown collection."}},
+    responses={200: {"content": {HTML: {}}}, 404: problem_doc("Collection inconnue. Unknown collection.")},
 )
 def collection(request: Request, collection_id: CollectionId, service: ServiceDep, f: FormatParam = None) -> Response:
     _check_collection(collection_id)
@@ -198,7 +199,7 @@ def _bureaux_page(service: Service, query: ItemsQuery) -> tuple[list[bytes], int
     if query.bbox is None:
         matched = queries.count_outlines(service.engine, area)
         ids = queries.outline_page(service.engine, area, query.limit, query.offset) if query.offset < matched else []
-        return service.store.features(ids, query.precision), matched
+        return service.features(ids, query.precision), matched
 
     candidates = queries.outline_candidates(service.engine, area, query.bbox.parts())
     if candidates:
@@ -209,7 +210,7 @@ def _bureaux_page(service: Service, query: ItemsQuery) -> tuple[list[bytes], int
             hits |= shapely.intersects(geometries, box)
         candidates = [outline_id for outline_id, hit in zip(candidates, hits) if hit]
     page = candidates[query.offset : query.offset + query.limit]
-    return service.store.features(page, query.precision), len(candidates)
+    return service.features(page, query.precision), len(candidates)
 
 
 def _communes_page(service: Service, query: ItemsQuery) -> tuple[list[bytes], int]:
@@ -229,7 +230,7 @@ def _communes_page(service: Service, query: ItemsQuery) -> tuple[list[bytes], in
     responses={
         200: {"content": {GEOJSON: {"schema": {"type": "object"}}, HTML: {}}, "description": "FeatureCollection (RFC 7946)."},
         304: {"description": "Inchangé depuis l'ETag donné. Unchanged since the given ETag."},
-        404: {"description": "Collection inconnue. Unknown collection."},
+        404: problem_doc("Collection inconnue. Unknown collection."),
     },
 )
 def items(request: Request, collection_id: CollectionId, query: ItemsParams, service: ServiceDep) -> Response:
@@ -261,7 +262,7 @@ def items(request: Request, collection_id: CollectionId, query: ItemsParams, ser
     responses={
         200: {"content": {GEOJSON: {"schema": {"type": "object"}}, HTML: {}}, "description": "Feature (RFC 7946)."},
         304: {"description": "Inchangé depuis l'ETag donné. Unchanged since the given ETag."},
-        404: {"description": "Collection ou objet inconnu. Unknown collection or feature."},
+        404: problem_doc("Collection ou objet inconnu. Unknown collection or feature."),
     },
 )
 def item(
@@ -277,7 +278,7 @@ def item(
     kind = representation(request, f, (GEOJSON,))
     if collection_id == "bureaux":
         outline_id = queries.served_outline_id(service.engine, feature_id)
-        feature = service.store.features([outline_id], precision)[0] if outline_id is not None else None
+        feature = service.features([outline_id], precision)[0] if outline_id is not None else None
     else:
         rows = [row for row in service.communes(queries.AreaFilter(commune=feature_id)) if row["code"] == feature_id]
         feature = service.store.commune_feature(rows[0], precision, service.commune_geometry) if rows else None

@@ -16,10 +16,9 @@ import numpy as np
 import shapely
 from sqlalchemy import Engine
 
+from service.api.main_list import MainListCounts, commune_count, publish_main_list
 from service.api.params import departement_of
 from service.store import queries
-
-SUPPRESSION_THRESHOLD = 11
 
 
 def _ring(coords: np.ndarray, precision: int, counter_clockwise: bool) -> list | None:
@@ -56,18 +55,12 @@ def geometry_object(geometry: shapely.Geometry | None, precision: int) -> dict |
     return {"type": "MultiPolygon", "coordinates": coordinates}
 
 
-def published_count(voters: int | None) -> tuple[int | None, bool]:
-    """Return ``(count, secret)``: counts under the threshold are withheld as ``(None, True)``."""
-    if voters is None:
-        return None, False
-    if voters < SUPPRESSION_THRESHOLD:
-        return None, True
-    return int(voters), False
+def bureau_properties(row: dict, main_list: MainListCounts) -> dict:
+    """Return the published properties of one bureau outline; no address-level data.
 
-
-def bureau_properties(row: dict) -> dict:
-    """Return the published properties of one bureau outline; no address-level data."""
-    voters, secret = published_count(row["voters"])
+    ``voters`` is the bureau's main-list count as ``main_list`` publishes it.
+    """
+    voters, secret = main_list.bureau(row["bureau"])
     return {
         "bureau": row["bureau"],
         "code": row.get("code") or row["bureau"].split("_", 1)[-1],
@@ -121,9 +114,11 @@ class LruCache:
 class FeatureStore:
     """Serialized features and geometries of the served outlines, cached by outline id.
 
-    An outline row never changes once its build is stored, so an entry keyed
+    An outline row never changes once its build is stored, so a geometry keyed
     by outline id stays valid: a new build brings new ids, and the old entries
-    age out. Commune features are keyed by the served build and boundary.
+    age out. A feature also carries the main-list count of the commune's
+    current extract, which a new extract changes without a new build, so the
+    owner calls ``clear_features`` whenever the served version changes.
     """
 
     def __init__(self, engine: Engine, size: int = 50_000) -> None:
@@ -132,12 +127,17 @@ class FeatureStore:
         self._geometries = LruCache(size)
         self._bureau_ids = LruCache(size)
 
+    def clear_features(self) -> None:
+        """Drop the serialized features, keeping the geometries."""
+        self._features.clear()
+
     def _fill(self, ids: Sequence[int], precision: int) -> None:
         rows = queries.load_outlines(self.engine, ids)
+        main_list = publish_main_list(queries.main_list_voters(self.engine, {row["commune"] for row in rows}))
         geometries = shapely.from_wkb([row["geometry"] for row in rows])
         features, shapes, bureau_ids = {}, {}, {}
         for row, geometry in zip(rows, geometries):
-            properties = bureau_properties(row)
+            properties = bureau_properties(row, main_list)
             features[(row["id"], precision)] = feature_bytes(row["bureau"], geometry_object(geometry, precision), properties)
             shapes[row["id"]] = geometry
             bureau_ids[row["id"]] = row["bureau"]
@@ -166,14 +166,14 @@ class FeatureStore:
 
     def commune_feature(self, row: dict, precision: int, geometry_of: Callable[[dict], shapely.Geometry | None]) -> bytes:
         """Return the serialized feature of a commune row from ``queries.commune_rows``."""
-        key = ("commune", row["code"], row["build_id"], row["has_boundary"], row["voters"], precision)
+        key = ("commune", row["code"], row["build_id"], row["has_boundary"], precision)
         found = self._features.get_many([key])
         if key in found:
             return found[key]
-        voters, secret = published_count(row["voters"])
+        voters, secret = commune_count(row["main_list_voters"])
         properties = {
             "code": row["code"],
-            "label": row["label"] or row["boundary_name"] or "",
+            "label": row["label"],
             "departement": departement_of(row["code"]),
             "voters": voters,
             "secret": secret,

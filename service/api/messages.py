@@ -27,7 +27,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid value for '{name}': '{value}'. Expected: {expected}.",
     ),
     "expected.integer": ("un entier", "an integer"),
-    "expected.pattern": ("une valeur conforme à l'expression {pattern}", "a value matching {pattern}"),
     "expected.valid": ("une valeur valide (voir /openapi.json)", "a valid value (see /openapi.json)"),
     "expected.limit": ("un entier entre 1 et {maximum}", "an integer from 1 to {maximum}"),
     "expected.offset": ("un entier positif ou nul", "a non-negative integer"),
@@ -51,18 +50,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "une liste de dimensions séparées par des virgules, sans doublon, parmi {choices}",
         "a comma-separated list of distinct dimensions among {choices}",
     ),
-    "expected.format": ("un format parmi {choices}", "a format among {choices}"),
-    "expected.filter_needed": (
-        "« commune » ou « departement » pour limiter le décompte",
-        "'commune' or 'departement' to narrow the count",
+    "filter_required": (
+        "Un décompte par bureau demande un filtre : ajoutez le paramètre « commune » ou « departement » "
+        "(par exemple commune=94028).",
+        "A count per bureau needs a filter: add the parameter 'commune' or 'departement' (for example commune=94028).",
+    ),
+    "invalid_extension": (
+        "Extension du fichier invalide : « {value} ». Attendu : un format parmi {choices}.",
+        "Invalid file extension: '{value}'. Expected: one of the formats {choices}.",
+    ),
+    "commune_not_loaded": (
+        "La commune « {code} » n'est pas chargée. Les communes chargées sont listées à /collections/communes/items.",
+        "Commune '{code}' is not loaded. The loaded communes are listed at /collections/communes/items.",
+    ),
+    "departement_not_loaded": (
+        "Le département « {code} » n'est pas chargé : aucune de ses communes ne l'est. "
+        "Les communes chargées sont listées à /collections/communes/items.",
+        "Département '{code}' is not loaded: none of its communes is. "
+        "The loaded communes are listed at /collections/communes/items.",
+    ),
+    "commune_not_in_departement": (
+        "La commune « {commune} » n'est pas dans le département « {departement} ». Retirez l'un des deux filtres.",
+        "Commune '{commune}' is not in département '{departement}'. Remove one of the two filters.",
     ),
     "collection_not_found": (
         "Collection inconnue : « {collection} ». Collections disponibles : {available}.",
         "Unknown collection: '{collection}'. Available collections: {available}.",
     ),
     "feature_not_found": (
-        "Aucun objet « {feature} » dans la collection « {collection} » servie actuellement.",
-        "No feature '{feature}' in the collection '{collection}' as currently served.",
+        "Aucun objet « {feature} » dans la collection « {collection} » servie actuellement. "
+        "Ses objets sont listés à /collections/{collection}/items.",
+        "No feature '{feature}' in the collection '{collection}' as currently served. "
+        "Its features are listed at /collections/{collection}/items.",
     ),
     "download_not_found": (
         "Aucun contour servi pour {scope} « {code} ». Lancez « bureaux build » pour cette zone.",
@@ -83,18 +102,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Le serveur n'a pas pu traiter la requête. L'incident est consigné sous la référence {reference}.",
         "The server could not process the request. The incident is logged under reference {reference}.",
     ),
-    "inference_refused": (
-        "Le paramètre « {name} » porte sur le nom, le prénom, la date ou le lieu de naissance ou la nationalité "
+    "inference_refused": ("Le paramètre « {name} » {rule}", "Parameter '{name}' {rule}"),
+    "inference_refused_value": (
+        "Le paramètre « {name} » demande « {value} », qui {rule}",
+        "Parameter '{name}' requests '{value}', which {rule}",
+    ),
+    "inference_refused_term": (
+        "Le paramètre « {name} » contient le terme « {term} », qui {rule}",
+        "Parameter '{name}' contains the term '{term}', which {rule}",
+    ),
+    "inference.rule": (
+        "porte sur le nom, le prénom, la date ou le lieu de naissance ou la nationalité "
         "des électeurs. Ce service refuse tout filtre, regroupement, tri ou recherche sur ces données : "
         "la CNIL interdit de trier la liste électorale selon la consonance des noms ou le lieu de naissance, "
         "et l'article 9 du RGPD et l'article 226-19 du Code pénal interdisent de constituer un fichier "
         "faisant apparaître les origines ethniques, les opinions politiques ou religieuses. "
-        "Dimensions autorisées : bureau, commune, département, sexe, tranche d'âge.",
-        "Parameter '{name}' concerns the surname, first name, birth date, birthplace or nationality of voters. "
+        "Valeurs autorisées de group_by : bureau, commune, departement, sexe, tranche_age.",
+        "concerns the surname, first name, birth date, birthplace or nationality of voters. "
         "This service refuses any filter, grouping, sort or search on these data: the CNIL forbids sorting the "
         "electoral list by the sound of names or by birthplace, and GDPR article 9 and article 226-19 of the "
         "French Code pénal forbid files that reveal ethnic origin or political or religious opinions. "
-        "Allowed dimensions: bureau, commune, département, sex, age band.",
+        "Allowed values of group_by: bureau, commune, departement, sexe, tranche_age.",
     ),
     # Page text.
     "landing.title": ("Bureaux de vote : contours et effectifs", "Polling stations: outlines and counts"),
@@ -115,16 +143,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "link.prev": ("Page précédente", "Previous page"),
     "collection.bureaux.title": ("Bureaux de vote", "Polling stations"),
     "collection.bureaux.description": (
-        "Contour de chaque bureau de vote de la version servie, avec son nombre d'électeurs inscrits.",
-        "Outline of each polling station in the served build, with its number of registered voters.",
+        "Contour de chaque bureau de vote de la version servie, avec son nombre d'électeurs inscrits sur la "
+        "liste principale (propriété « voters », masquée sous 11 ou par secret statistique).",
+        "Outline of each polling station in the served build, with its number of voters on the main list "
+        "(property 'voters', withheld under 11 or for statistical confidentiality).",
     ),
     "collection.communes.title": ("Communes", "Communes"),
     "collection.communes.description": (
-        "Communes chargées, avec leur contour et leur nombre d'électeurs inscrits.",
-        "Loaded communes, with their outline and their number of registered voters.",
+        "Communes chargées, avec leur contour et leur nombre d'électeurs inscrits sur la liste principale "
+        "(propriété « voters », masquée sous 11).",
+        "Loaded communes, with their outline and their number of voters on the main list "
+        "(property 'voters', withheld under 11).",
     ),
     "html.features": ("{returned} objets sur {matched}", "{returned} features of {matched}"),
-    "html.secret": ("secret (moins de 11)", "secret (fewer than 11)"),
+    "html.secret": ("secret statistique", "withheld (statistical confidentiality)"),
     "conformance.title": ("Conformité", "Conformance"),
     "collections.title": ("Collections", "Collections"),
 }

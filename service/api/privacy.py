@@ -36,8 +36,11 @@ FORBIDDEN_FRAGMENTS = (
     "naissance", "birth", "prenom", "surname", "lastname", "firstname", "givenname", "familyname",
     "nationalit", "citizenship", "soundex", "phonet", "ethni", "patronym", "nomusage", "nomdenaissance",
 )
-# Parameters whose values name fields or expressions rather than data.
-FIELD_PARAMETERS = frozenset({"group_by", "groupby", "sortby", "sort", "order_by", "orderby", "properties", "fields", "filter", "q", "select"})
+# Parameters whose values are lists of field names: a refusal may echo the value.
+FIELD_LIST_PARAMETERS = frozenset({"group_by", "groupby", "sortby", "sort", "order_by", "orderby", "properties", "fields", "select"})
+# Parameters whose values are expressions or free text, which may contain a
+# person's name: a refusal echoes only the protected word found in them.
+EXPRESSION_PARAMETERS = frozenset({"filter", "q"})
 
 _KEY = secrets.token_bytes(32)
 
@@ -93,19 +96,23 @@ def audit_refusal(request: Request, term: str) -> None:
 
 
 def refuse_inference(request: Request) -> None:
-    """Raise ``InferenceRefusedError`` when a parameter name, or a field named in a value, is protected."""
+    """Raise ``InferenceRefusedError`` when a parameter name, or a field named in a value, is protected.
+
+    The problem names the parameter as sent. It repeats the value only for
+    parameters whose values are field names, never a value that could be data.
+    """
     for name, value in request.query_params.multi_items():
-        term = forbidden_term(name)
-        if term is not None:
-            cited = name
-        elif name.lower() in FIELD_PARAMETERS and (value_term := forbidden_term(value)) is not None:
-            # Only the matched word is echoed: the rest of the value could be a person's name.
-            term = value_term
-            cited = f"{name}={value_term}"
+        lowered = name.lower()
+        if (term := forbidden_term(name)) is not None:
+            error = InferenceRefusedError("inference_refused", translated={"rule": "inference.rule"}, name=name)
+        elif lowered in FIELD_LIST_PARAMETERS and (term := forbidden_term(value)) is not None:
+            error = InferenceRefusedError("inference_refused_value", translated={"rule": "inference.rule"}, name=name, value=value)
+        elif lowered in EXPRESSION_PARAMETERS and (term := forbidden_term(value)) is not None:
+            error = InferenceRefusedError("inference_refused_term", translated={"rule": "inference.rule"}, name=name, term=term)
         else:
             continue
         audit_refusal(request, term)
-        raise InferenceRefusedError("inference_refused", name=cited)
+        raise error
 
 
 def configure_audit(path: str | Path | None) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from service.api import html
-from service.api.errors import PROBLEM_TYPES
+from service.api.errors import PROBLEM_TYPES, problem_doc
 from service.api.messages import translate
 from service.api.negotiation import request_language
 from service.api.params import check_query
@@ -22,11 +22,12 @@ ProblemType = Literal[PROBLEM_TYPES]  # type: ignore[valid-type]
     summary="Description d'un type de problème. Description of a problem type.",
     dependencies=[Depends(check_query())],
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}}, 404: {"description": "Type inconnu. Unknown type."}},
+    responses={200: {"content": {"text/html": {}}}, 404: problem_doc("Type inconnu. Unknown type.")},
 )
 def problem_page(request: Request, problem: Annotated[ProblemType, Path(description="Type de problème. Problem type.")]) -> Response:
     lang = request_language(request)
     body = ""
     if problem == "inference-refused":
-        body = f"<p>{html.escape(translate('inference_refused', lang, name='…'))}</p>"
+        detail = translate("inference_refused", lang, name="…", rule=translate("inference.rule", lang))
+        body = f"<p>{html.escape(detail)}</p>"
     return html.page(translate(f"title.{problem}", lang), lang, body)

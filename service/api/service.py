@@ -39,6 +39,7 @@ class Service:
             self._checked_at = now
             if version == self._version:
                 return
+            self.store.clear_features()
             self._extent = queries.served_extent(self.engine)
             communes = queries.commune_rows(self.engine, queries.AreaFilter())
             self._geometries = {}
@@ -51,6 +52,11 @@ class Service:
                     row["bounds"] = shapely.box(*geometry.bounds) if geometry is not None else None
             self._communes = communes
             self._version = version
+
+    def features(self, ids: list[int], precision: int) -> list[bytes]:
+        """Return the serialized features of outlines ``ids``, with counts of the served version."""
+        self._refresh()
+        return self.store.features(ids, precision)
 
     def extent(self) -> queries.Box | None:
         """Return the bounding box of the served outlines."""

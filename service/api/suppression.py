@@ -72,14 +72,18 @@ def suppress(
     entries: Mapping[Key, int],
     threshold: int = THRESHOLD,
     also: set[Key] | None = None,
+    published_elsewhere: set[Key] | None = None,
 ) -> set[Key]:
     """Return the keys to withhold: every entry under ``threshold`` and in ``also``, plus partners that protect them.
 
     When a line has exactly one withheld entry, its smallest published member
     is withheld too. Members (finer entries) are preferred to the line's
-    margin, so that totals stay published whenever possible. The loop repeats
-    until no line has a single withheld entry.
+    margin, so that totals stay published whenever possible. An entry of
+    ``published_elsewhere`` (a count another resource publishes) protects
+    nothing when withheld here, so it is chosen only when the line has no
+    other entry left. The loop repeats until no line has a single withheld entry.
     """
+    elsewhere = published_elsewhere or set()
     withheld = {key for key, value in entries.items() if value < threshold} | set(also or ())
     all_lines = lines(categories, entries)
     by_key: dict[Key, list[int]] = {}
@@ -97,7 +101,10 @@ def suppress(
             continue
         members = [key for key in line[1:] if key not in withheld]
         candidates = members or [line[0]]
-        partner = min(candidates, key=lambda key: (entries[key], [str(part) for part in key]))
+        useful = [key for key in candidates if key not in elsewhere]
+        if not useful and members and line[0] not in withheld and line[0] not in elsewhere:
+            useful = [line[0]]
+        partner = min(useful or candidates, key=lambda key: (entries[key], [str(part) for part in key]))
         withheld.add(partner)
         pending.extend(by_key[partner])
     return withheld

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, or_, select, text
+from sqlalchemy.sql.expression import literal
 
 from service.store.models import (
     ActiveBuildRecord,
@@ -30,6 +31,10 @@ bureau = BureauRecord.__table__
 commune = CommuneRecord.__table__
 boundary = BoundaryRecord.__table__
 voter_count = VoterCountRecord.__table__
+
+# The main list: the électorat of the presidential election, contained in every
+# other. The ingest stores this type for extracts that have no list type column.
+MAIN_LIST = "LP"
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,11 @@ def served_outline_id(engine: Engine, bureau_id: str) -> int | None:
         return connection.execute(query).scalar_one_or_none()
 
 
+def _commune_name():
+    """Return the commune's label from the extract, or the boundary's name when the extract has none."""
+    return func.coalesce(func.nullif(commune.c.label, ""), boundary.c.name, literal(""))
+
+
 def load_outlines(engine: Engine, ids: Iterable[int]) -> list[dict]:
     """Return outlines by id with their bureau and commune labels, geometry as WKB in EPSG:4326."""
     ids = list(ids)
@@ -132,14 +142,15 @@ def load_outlines(engine: Engine, ids: Iterable[int]) -> list[dict]:
             outline.c.maxx,
             outline.c.maxy,
             outline.c.area_m2,
-            outline.c.voters,
             outline.c.fallback,
             bureau.c.code,
             bureau.c.label,
-            commune.c.label.label("commune_label"),
+            _commune_name().label("commune_label"),
         )
         .select_from(
-            outline.outerjoin(bureau, bureau.c.id == outline.c.bureau).outerjoin(commune, commune.c.code == outline.c.commune)
+            outline.outerjoin(bureau, bureau.c.id == outline.c.bureau)
+            .outerjoin(commune, commune.c.code == outline.c.commune)
+            .outerjoin(boundary, boundary.c.code == outline.c.commune)
         )
         .where(outline.c.id.in_(ids))
     )
@@ -158,16 +169,24 @@ def served_extent(engine: Engine) -> Box | None:
 
 
 def served_version(engine: Engine) -> tuple:
-    """Return a value that changes whenever the served build of any commune, or the boundaries, change."""
+    """Return a value that changes whenever the served build, the extract of any commune, or the boundaries change."""
     with engine.connect() as connection:
         builds = connection.execute(select(func.count(), func.coalesce(func.sum(active.c.build_id), 0), func.max(active.c.build_id))).one()
         boundaries = connection.execute(select(func.count()).select_from(boundary)).scalar_one()
-        communes = connection.execute(select(func.count(), func.coalesce(func.sum(commune.c.voters), 0)).select_from(commune)).one()
+        # A new extract of a commune gets a new id, so its counts show up even when the totals stay equal.
+        communes = connection.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(commune.c.voters), 0),
+                func.coalesce(func.sum(commune.c.extract_id), 0),
+                func.max(commune.c.extract_id),
+            ).select_from(commune)
+        ).one()
     return (*builds, boundaries, *communes)
 
 
 def commune_rows(engine: Engine, area: AreaFilter) -> list[dict]:
-    """Return the loaded communes of ``area`` by code, with served build, bureau count and outline extent."""
+    """Return the loaded communes of ``area`` by code, with name, main-list voters, served build, bureau count and outline extent."""
     extents = (
         select(
             outline.c.commune,
@@ -181,11 +200,17 @@ def commune_rows(engine: Engine, area: AreaFilter) -> list[dict]:
         .group_by(outline.c.commune)
         .subquery()
     )
+    main_list = (
+        select(voter_count.c.commune, func.sum(voter_count.c.voters).label("voters"))
+        .where(voter_count.c.type_liste == MAIN_LIST)
+        .group_by(voter_count.c.commune)
+        .subquery()
+    )
     query = (
         select(
             commune.c.code,
-            commune.c.label,
-            commune.c.voters,
+            _commune_name().label("label"),
+            func.coalesce(main_list.c.voters, 0).label("main_list_voters"),
             active.c.build_id,
             extents.c.bureaux,
             extents.c.minx,
@@ -199,6 +224,7 @@ def commune_rows(engine: Engine, area: AreaFilter) -> list[dict]:
             commune.outerjoin(active, active.c.commune == commune.c.code)
             .outerjoin(extents, extents.c.commune == commune.c.code)
             .outerjoin(boundary, boundary.c.code == commune.c.code)
+            .outerjoin(main_list, main_list.c.commune == commune.c.code)
         )
         .where(*_area_conditions(commune.c.code, area))
         .order_by(commune.c.code)
@@ -242,6 +268,20 @@ def voter_counts(engine: Engine, area: AreaFilter, list_types: Sequence[str] | N
         )
         .where(*conditions)
         .group_by(voter_count.c.commune, voter_count.c.bureau, voter_count.c.sexe, voter_count.c.tranche_age)
+    )
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def main_list_voters(engine: Engine, communes: Iterable[str]) -> list[dict]:
+    """Return the main-list voters per (commune, bureau) of ``communes``; bureaux without main-list voters are absent."""
+    communes = sorted(set(communes))
+    if not communes:
+        return []
+    query = (
+        select(voter_count.c.commune, voter_count.c.bureau, func.sum(voter_count.c.voters).label("voters"))
+        .where(voter_count.c.type_liste == MAIN_LIST, voter_count.c.commune.in_(communes))
+        .group_by(voter_count.c.commune, voter_count.c.bureau)
     )
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]

@@ -73,6 +73,20 @@ def test_collections_with_extent(client):
         assert any(link["type"] == GEOJSON for link in items)
 
 
+def test_collections_extent_rounded(client):
+    bbox = client.get("/collections/bureaux").json()["extent"]["spatial"]["bbox"][0]
+    for value in bbox:
+        assert decimals(value) <= 6, value
+
+
+@pytest.mark.parametrize("collection_id", ["bureaux", "communes"])
+def test_collection_describes_main_list(client, collection_id):
+    french = client.get(f"/collections/{collection_id}").json()["description"]
+    english = client.get(f"/collections/{collection_id}", headers={"Accept-Language": "en"}).json()["description"]
+    assert "liste principale" in french
+    assert "main list" in english
+
+
 def test_collection_unknown(client):
     response = client.get("/collections/electeurs")
     assert response.status_code == 404
@@ -252,6 +266,68 @@ def test_item_unknown(client):
     response = client.get("/collections/bureaux/items/94028_9999")
     assert response.status_code == 404
     assert response.json()["type"] == "/problems/not-found"
+    assert "/collections/bureaux/items" in response.json()["detail"]
+
+
+def test_bureau_voters_main_list(client):
+    # The synthetic bureaux have voters on the complementary lists too: the collection counts the main list only.
+    stats = client.get("/stats", params={"commune": "94028", "group_by": "bureau", "electorat": "presidentielle"}).json()
+    main_list = {cell["bureau"]: cell["voters"] for cell in stats["cells"]}
+    feature = client.get("/collections/bureaux/items/94028_0003").json()
+    assert feature["properties"]["voters"] == main_list["94028_0003"]
+
+
+def test_commune_voters_main_list(client):
+    stats = client.get("/stats", params={"commune": "94028", "electorat": "presidentielle"}).json()
+    feature = client.get("/collections/communes/items/94028").json()
+    assert feature["properties"]["voters"] == stats["cells"][0]["voters"]
+    assert feature["properties"]["secret"] is False
+
+
+def test_bureau_voters_follow_new_extract(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import insert, update
+
+    from service.api import service as service_module
+    from service.api.app import create_app
+    from service.store.database import open_database
+    from service.store.models import CommuneRecord, ExtractRecord, VoterCountRecord
+    from tests.service.conftest import make_synthetic_database
+
+    monkeypatch.setattr(service_module, "VERSION_TTL_SECONDS", 0.0)
+    database = make_synthetic_database(tmp_path / "bureaux.db")
+    with TestClient(create_app(str(database))) as test_client:
+        before = test_client.get("/collections/bureaux/items/94028_0003").json()["properties"]["voters"]
+
+        # A new extract of the commune, with 100 more main-list voters in the bureau and no new build.
+        engine = open_database(str(database))
+        with engine.begin() as connection:
+            extract_id = connection.execute(
+                insert(ExtractRecord).values(
+                    sha256="1" * 64, file_name="newer.csv", layout="reu", imported_at=datetime.now(timezone.utc),
+                    lines_read=0, accepted=0, rejected=0, voters=0, report="{}",
+                )
+            ).inserted_primary_key[0]
+            connection.execute(update(CommuneRecord).where(CommuneRecord.code == "94028").values(extract_id=extract_id))
+            connection.execute(
+                update(VoterCountRecord)
+                .where(VoterCountRecord.bureau == "94028_0003", VoterCountRecord.type_liste == "LP")
+                .where(VoterCountRecord.sexe == "F", VoterCountRecord.tranche_age == "18-24")
+                .values(voters=VoterCountRecord.voters + 100)
+            )
+        engine.dispose()
+
+        after = test_client.get("/collections/bureaux/items/94028_0003").json()["properties"]["voters"]
+    assert after == before + 100
+
+
+def test_commune_label_from_boundary(client):
+    commune = client.get("/collections/communes/items/2A004").json()
+    assert commune["properties"]["label"] == "Ajaccio"
+    bureau = client.get("/collections/bureaux/items/2A004_0001").json()
+    assert bureau["properties"]["commune_label"] == "Ajaccio"
 
 
 def test_communes_items(client):
@@ -304,6 +380,21 @@ def test_format_html(client):
 def test_format_invalid(client):
     response = client.get("/collections/bureaux/items", params={"f": "xml"})
     assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "json, html" in detail
+    assert " or " not in detail
+    assert "'" not in detail
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fr", "extension du fichier"), ("en", "file extension")])
+def test_download_extension_invalid(client, lang, label):
+    response = client.get("/downloads/communes/94028.shp", headers={"Accept-Language": lang})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert label in detail.lower()
+    assert "shp" in detail
+    assert "geojson, gpkg, fgb, parquet" in detail
+    assert "ext" not in detail.replace("extension", "")
 
 
 def test_accept_not_available(client):
@@ -367,6 +458,46 @@ def test_method_not_allowed(client):
     response = client.post("/collections")
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM
+    assert "HEAD" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/conformance",
+        "/collections",
+        "/collections/bureaux",
+        "/collections/bureaux/items?limit=2",
+        "/collections/bureaux/items/94028_0003",
+        "/stats?commune=94028",
+        "/carte",
+        "/openapi.json",
+        "/problems/not-found",
+        "/downloads/communes/94028.geojson",
+    ],
+)
+def test_head_like_get(client, path):
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_head_unknown_path(client):
+    response = client.head("/nowhere")
+    assert response.status_code == 404
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("path", ["/collections", "/collections/bureaux/items", "/collections/bureaux/items/94028_0003"])
+def test_vary_names_once(client, path):
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
+    names = [name.strip().lower() for name in response.headers["vary"].split(",")]
+    assert len(names) == len(set(names)), names
+    assert "accept-encoding" in names
 
 
 # Caching, compression, CORS
@@ -417,6 +548,16 @@ def test_live_next_links(live_server):
             assert url.startswith(live_server)
     assert sorted(seen) == sorted(set(seen))
     assert len(seen) == SERVED_BUREAUX
+
+
+def test_live_head(live_server):
+    get = httpx.get(live_server + "/collections/bureaux/items", headers={"Accept-Encoding": "gzip"})
+    head = httpx.head(live_server + "/collections/bureaux/items", headers={"Accept-Encoding": "gzip"})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-encoding"] == "gzip"
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["etag"] == get.headers["etag"]
 
 
 def test_live_problem(live_server):

@@ -70,7 +70,12 @@ def test_carte_draws_and_shows_count(live_server, browser_context):
     voters = httpx.get(live_server + "/collections/bureaux/items/94028_0003").json()["properties"]["voters"]
     info = page.locator("#info").inner_text()
     assert str(voters) in re.sub(r"\D", "", info)
+    assert "Électeurs inscrits sur la liste principale" in info
     assert "Sexe F" in info
+    assert "secret" not in info
+    stats_requests = [url for url in requested if "/stats?" in url]
+    assert stats_requests
+    assert all("electorat=presidentielle" in url for url in stats_requests)
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "carte-94028.png"))
@@ -86,16 +91,24 @@ def test_carte_secret_count(live_server, browser_context):
     page.wait_for_selector("svg#map[data-drawn]", timeout=15_000)
     page.click('svg#map path[data-bureau="97411_0001"]')
     page.wait_for_selector('#info[data-bureau="97411_0001"]', timeout=10_000)
-    assert "secret" in page.locator("#info").inner_text()
+    info = page.locator("#info").inner_text()
+    assert "secret statistique" in info
+    assert "moins de 11" not in info
 
 
 def test_carte_in_english(live_server, browser_context):
     page = browser_context.new_page()
     # The context's French locale sets Accept-Language, so rewrite it on every request.
     page.route("**/*", lambda route: route.continue_(headers={**route.request.headers, "accept-language": "en"}))
-    page.goto(live_server + "/carte")
+    page.goto(live_server + "/carte?commune=97411")
     page.wait_for_selector("svg#map[data-drawn]", timeout=15_000)
     assert page.locator("h1").inner_text() == "Map of polling stations"
+    page.click('svg#map path[data-bureau="97411_0001"]')
+    page.wait_for_selector('#info[data-bureau="97411_0001"]', timeout=10_000)
+    info = page.locator("#info").inner_text()
+    assert "Voters on the main list" in info
+    assert "withheld (statistical confidentiality)" in info
+    assert "fewer than 11" not in info
 
 
 def test_carte_content_security_policy(client):

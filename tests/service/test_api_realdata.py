@@ -121,6 +121,16 @@ def test_download_commune(real_server, tmp_path, fmt):
     assert frame["commune"].eq("29039").all()
 
 
+def test_commune_names(real_server):
+    communes, _ = follow(real_server + "/collections/communes/items", {"limit": 10_000})
+    assert communes
+    for feature in communes:
+        assert feature["properties"]["label"], feature["id"]
+    bureaux, _ = follow(real_server + "/collections/bureaux/items", {"limit": 10_000})
+    for feature in bureaux:
+        assert feature["properties"]["commune_label"], feature["id"]
+
+
 def test_name_query_refused(real_server):
     response = httpx.get(real_server + "/stats", params={"commune": "94028", "group_by": "bureau,prenom"})
     assert response.status_code == 403

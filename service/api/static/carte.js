@@ -84,7 +84,10 @@
     info.append(title, table(rows));
     info.dataset.bureau = feature.id;
     try {
-      const stats = await getJson("/stats?commune=" + encodeURIComponent(properties.commune) + "&group_by=bureau,sexe");
+      // The main list, which the bureaux collection also counts: its table is
+      // never withheld for differencing with another électorat.
+      const query = "?commune=" + encodeURIComponent(properties.commune) + "&group_by=bureau,sexe&electorat=presidentielle";
+      const stats = await getJson("/stats" + query);
       const bySex = stats.cells
         .filter((cell) => cell.bureau === feature.id)
         .map((cell) => [text.sexe + " " + cell.sexe, formatCount(cell.voters, cell.secret)]);
