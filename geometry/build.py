@@ -12,13 +12,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from geometry.boundary import derive_boundary, project_boundary
 from geometry.checks import check_partition
 from geometry.crs import WGS84, transform_geometry, working_crs
-from geometry.errors import InvalidInputError, NoUsablePointsError
+from geometry.errors import InvalidInputError, NoUsablePointsError, PartitionError
 from geometry.fragments import reassign_fragments
 from geometry.params import BuildParams
 from geometry.partition import EMPTY, concave_partition, polygonal, snap_sites, voronoi_partition
@@ -131,10 +132,41 @@ def build_commune(
     UnknownTerritoryError, InvalidInputError, InvalidBoundaryError, NoUsablePointsError
         On unusable input.
     PartitionError
-        If the outlines fail the partition check.
+        If the outlines fail the partition check, or if a GEOS operation still
+        raises after the fallbacks of ``geometry.overlay``.
     """
     started = time.perf_counter()
     params = params or BuildParams()
+    try:
+        result = _build_outlines(points, boundary, commune, bureaux, params)
+    except GEOSException as error:
+        logger.warning("commune %s: build failed on a GEOS error: %s", commune, error)
+        raise PartitionError(
+            commune,
+            f"a geometry operation failed after every fallback ({error})",
+            f"une opération géométrique a échoué malgré toutes les solutions de repli ({error})",
+        ) from error
+
+    report = result.report
+    report.seconds = round(time.perf_counter() - started, 3)
+    logger.info(
+        "commune %s: build finished in %.2f s, %d outlines, %d bureaux without outline",
+        commune,
+        report.seconds,
+        len(result.outlines),
+        len(report.bureaux_without_outline),
+    )
+    return result
+
+
+def _build_outlines(
+    points: gpd.GeoDataFrame,
+    boundary: BaseGeometry | None,
+    commune: str,
+    bureaux: Sequence[str] | None,
+    params: BuildParams,
+) -> CommuneBuild:
+    """Run the steps of ``build_commune``, which turns the GEOS errors raised here into PartitionError."""
     epsg = working_crs(commune)
     table = prepare_points(points, commune, epsg)
     all_bureaux = _bureau_list(bureaux, table, commune)
@@ -160,16 +192,7 @@ def build_commune(
         outlines, report.fragments_reassigned = reassign_fragments(outlines, sites, params)
 
     check_partition(outlines, boundary_local, commune, params.check_tolerance_m2)
-    result = _assemble(table, outlines, all_bureaux, boundary_local, epsg, report, points.index)
-    report.seconds = round(time.perf_counter() - started, 3)
-    logger.info(
-        "commune %s: build finished in %.2f s, %d outlines, %d bureaux without outline",
-        commune,
-        report.seconds,
-        len(result.outlines),
-        len(report.bureaux_without_outline),
-    )
-    return result
+    return _assemble(table, outlines, all_bureaux, boundary_local, epsg, report, points.index)
 
 
 def _bureau_list(bureaux: Sequence[str] | None, table: pd.DataFrame, commune: str) -> list[str]:

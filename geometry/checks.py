@@ -6,6 +6,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geometry import overlay
 from geometry.errors import PartitionError
 
 
@@ -33,7 +34,7 @@ def check_partition(outlines: dict[str, BaseGeometry], boundary: BaseGeometry, c
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     pairs = left < right
-    overlap = float(shapely.area(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]])).sum())
+    overlap = float(shapely.area(overlay.intersection(geoms[left[pairs]], geoms[right[pairs]], "overlaps between outlines")).sum())
     if overlap > tolerance_m2:
         raise PartitionError(
             commune,
@@ -41,8 +42,8 @@ def check_partition(outlines: dict[str, BaseGeometry], boundary: BaseGeometry, c
             f"les contours se chevauchent sur {overlap:.3f} m² (tolérance {tolerance_m2} m²)",
         )
 
-    union = shapely.union_all(geoms)
-    difference = float(shapely.symmetric_difference(union, boundary).area)
+    union = overlay.union_all(geoms, "union of the outlines")
+    difference = float(overlay.symmetric_difference(union, boundary, "comparison of the outlines with the boundary").area)
     if difference > tolerance_m2:
         raise PartitionError(
             commune,

@@ -57,13 +57,13 @@ class InvalidBoundaryError(GeometryError):
 
 
 class PartitionError(GeometryError):
-    """The outlines of a commune failed the partition check (validity, overlaps, gaps)."""
+    """The outlines of a commune could not be computed, or failed the partition check (validity, overlaps, gaps)."""
 
     def __init__(self, commune: str, detail_en: str, detail_fr: str) -> None:
         super().__init__(
-            f"Partition check failed for commune {commune}: {detail_en}. "
+            f"Partition failed for commune {commune}: {detail_en}. "
             "This is a bug in the build: report it with the commune's input points.",
-            f"Échec du contrôle de partition pour la commune {commune} : {detail_fr}. "
+            f"Échec de la partition de la commune {commune} : {detail_fr}. "
             "C'est un défaut du calcul : signalez-le avec les points de la commune.",
             commune,
         )

@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from geometry.boundary import project_boundary
 from geometry.build import build_commune
 from geometry.crs import working_crs
-from geometry.errors import InvalidInputError
+from geometry.errors import GeometryError, InvalidInputError
 from geometry.params import BuildParams
 from geometry.points import USED, classify_points, prepare_points
 
@@ -32,6 +32,8 @@ class CrossValidation:
     voters_correct: int = 0
     baseline_correct: int = 0
     points_evaluated: int = 0
+    folds_failed: int = 0
+    """Folds left out of every figure because a build from their training points raised a GeometryError."""
 
     @property
     def accuracy(self) -> float:
@@ -84,7 +86,8 @@ def cross_validate(
     the outlines are built from the other folds. Each held-out point that is
     usable under the default settings counts its voters as correct when it falls
     in its own bureau's outline. A point outside every outline counts for the
-    nearest one.
+    nearest one. A fold whose build, or baseline build, raises a GeometryError
+    is counted in ``folds_failed`` and left out of both figures.
     """
     if folds < 2:
         raise InvalidInputError(commune, f"folds must be at least 2, got {folds}", f"folds doit valoir au moins 2, reçu {folds}")
@@ -104,16 +107,21 @@ def cross_validate(
         test = np.flatnonzero((fold_of == fold) & checked)
         if len(test) == 0:
             continue
+        try:
+            built = build_commune(train, boundary, commune, bureaux, params)
+            plain = build_commune(train, boundary, commune, bureaux, BuildParams.plain_voronoi()) if baseline else None
+        except GeometryError as error:
+            logger.info("commune %s: fold %d of %d skipped, its build failed: %s", commune, fold + 1, folds, error)
+            result.folds_failed += 1
+            continue
+
         xy = table[["x", "y"]].to_numpy()[test]
         truth = table["bureau"].to_numpy()[test]
         voters = table["voters"].to_numpy()[test]
         result.voters_evaluated += int(voters.sum())
         result.points_evaluated += len(test)
-
-        built = build_commune(train, boundary, commune, bureaux, params)
         result.voters_correct += int(voters[predict_bureau(built.outlines_local, xy) == truth].sum())
-        if baseline:
-            plain = build_commune(train, boundary, commune, bureaux, BuildParams.plain_voronoi())
+        if plain is not None:
             result.baseline_correct += int(voters[predict_bureau(plain.outlines_local, xy) == truth].sum())
     return result
 

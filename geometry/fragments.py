@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon
 
+from geometry import overlay
 from geometry.params import BuildParams
 from geometry.partition import polygonal
 
@@ -48,7 +49,7 @@ def reassign_fragments(
             if target is None:
                 kept.append(part)
                 continue
-            outlines[target] = polygonal(shapely.union(outlines[target], part))
+            outlines[target] = polygonal(overlay.union(outlines[target], part, f"move of a part of bureau {name} to bureau {target}"))
             moved += 1
         if len(kept) != len(parts):
             outlines[name] = MultiPolygon(kept)
@@ -64,7 +65,7 @@ def _enclosing_bureau(part, name: str, outlines: dict[str, MultiPolygon], params
     for other, geometry in outlines.items():
         if other == name or geometry.is_empty or not shapely.intersects(geometry, part):
             continue
-        length = shapely.intersection(ring, geometry.boundary).length
+        length = overlay.intersection(ring, geometry.boundary, f"border of bureaux {name} and {other}").length
         if length > 0:
             shared[other] = length
     if not shared:

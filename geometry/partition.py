@@ -12,6 +12,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from sklearn.cluster import DBSCAN
 
+from geometry import overlay
 from geometry.params import BuildParams
 
 logger = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ def snap_sites(sites: pd.DataFrame, snap_m: float) -> pd.DataFrame:
 
 
 def voronoi_cells(xy: np.ndarray, boundary: BaseGeometry) -> np.ndarray:
-    """Return one Voronoi cell per site, in the order of ``xy``, covering the boundary's envelope.
+    """Compute one Voronoi cell per site, in the order of ``xy``, covering the boundary's envelope.
 
-    ``xy`` must hold at least two distinct sites.
+    ``xy`` must hold at least two distinct sites. Invalid cells are made valid:
+    GEOS can return a self-intersecting cell where four or more sites are
+    cocircular, as sites snapped to a grid can be.
     """
     minx, miny, maxx, maxy = boundary.bounds
     pminx, pminy = xy.min(axis=0)
@@ -60,11 +63,16 @@ def voronoi_cells(xy: np.ndarray, boundary: BaseGeometry) -> np.ndarray:
     cells = shapely.get_parts(diagram)
     if len(cells) != len(xy):
         raise GEOSException(f"Voronoi diagram returned {len(cells)} cells for {len(xy)} sites")
+
+    invalid = ~shapely.is_valid(cells)
+    if invalid.any():
+        logger.info("%d invalid Voronoi cells out of %d made valid", int(invalid.sum()), len(cells))
+        cells = overlay.repair(cells)
     return cells
 
 
 def dissolve(cells: np.ndarray, labels: np.ndarray) -> dict[str, BaseGeometry]:
-    """Merge the cells of each label; the cells must form a coverage (no overlaps)."""
+    """Merge the cells of each label; the cells should form a coverage (no overlaps)."""
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
@@ -72,11 +80,7 @@ def dissolve(cells: np.ndarray, labels: np.ndarray) -> dict[str, BaseGeometry]:
     merged: dict[str, BaseGeometry] = {}
     for group in groups:
         label = labels[group[0]]
-        try:
-            merged[label] = shapely.coverage_union_all(cells[group])
-        except GEOSException:
-            logger.warning("coverage union failed for bureau %s, using a full union", label)
-            merged[label] = shapely.union_all(cells[group])
+        merged[label] = overlay.coverage_union_all(cells[group], f"union of the Voronoi cells of bureau {label}")
     return merged
 
 
@@ -94,7 +98,10 @@ def voronoi_partition(sites: pd.DataFrame, boundary: BaseGeometry) -> dict[str, 
     cells = voronoi_cells(sites[["x", "y"]].to_numpy(), boundary)
     merged = dissolve(cells, bureaux)
     shapely.prepare(boundary)
-    return {bureau: polygonal(shapely.intersection(region, boundary)) for bureau, region in merged.items()}
+    return {
+        bureau: polygonal(overlay.intersection(region, boundary, f"clipping of bureau {bureau} to the boundary"))
+        for bureau, region in merged.items()
+    }
 
 
 def concave_partition(sites: pd.DataFrame, boundary: BaseGeometry, params: BuildParams) -> dict[str, MultiPolygon]:
@@ -117,19 +124,28 @@ def concave_partition(sites: pd.DataFrame, boundary: BaseGeometry, params: Build
         for label in np.unique(labels):
             cluster = shapely.multipoints(xy[labels == label])
             pieces.append(shapely.concave_hull(cluster, ratio=params.concave_ratio).buffer(params.hull_buffer_m))
-        hulls[str(bureau)] = shapely.union_all(pieces)
+        hulls[str(bureau)] = overlay.union_all(pieces, f"union of the hulls of bureau {bureau}")
 
     names = list(hulls)
     geoms = np.array([hulls[name] for name in names])
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     pairs = left < right
-    overlaps = shapely.union_all(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]]))
-    exclusive = {name: shapely.intersection(shapely.difference(hulls[name], overlaps), boundary) for name in names}
-    contested = shapely.difference(boundary, shapely.union_all(list(exclusive.values())))
+    pairwise = overlay.intersection(geoms[left[pairs]], geoms[right[pairs]], "intersection of overlapping hulls")
+    overlaps = overlay.union_all(pairwise, "union of the hull overlaps")
+    exclusive = {
+        name: overlay.intersection(
+            overlay.difference(hulls[name], overlaps, f"removal of overlaps from the hulls of bureau {name}"),
+            boundary,
+            f"clipping of the hulls of bureau {name} to the boundary",
+        )
+        for name in names
+    }
+    exclusive_union = overlay.union_all(list(exclusive.values()), "union of the exclusive hulls")
+    contested = overlay.difference(boundary, exclusive_union, "removal of the exclusive hulls from the boundary")
 
     outlines: dict[str, MultiPolygon] = {}
     for name in names:
-        share = shapely.intersection(nearest.get(name, EMPTY), contested)
-        outlines[name] = polygonal(shapely.union(exclusive[name], share))
+        share = overlay.intersection(nearest.get(name, EMPTY), contested, f"contested land of bureau {name}")
+        outlines[name] = polygonal(overlay.union(exclusive[name], share, f"outline of bureau {name}"))
     return outlines

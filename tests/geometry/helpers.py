@@ -10,6 +10,23 @@ import shapely
 
 from geometry.crs import WGS84, transform_geometry
 
+# Five sites on the 0.1 m grid in EPSG:2154 (Créteil, 94028), computed as snap_sites
+# computes them (grid integer × 0.1). Some differ in the last bit from the decimal
+# literal, and the fault depends on it. The first four lie on one circle of radius
+# 48.23 m. With this boundary GEOS 3.14 returns a self-intersecting cell for the
+# second site, and its union with most neighbours raises
+# "TopologyException: unable to assign free hole to a shell".
+COCIRCULAR = np.array(
+    [
+        [6613018, 68529248],
+        [6612532, 68529686],
+        [6613297, 68529341],
+        [6612530, 68529736],
+        [6611971, 68528847],
+    ]
+) * 0.1
+COCIRCULAR_BOUNDARY = shapely.box(657900.0, 6851400.0, 661600.0, 6856500.0)
+
 
 def make_points(
     lon: Sequence[float],

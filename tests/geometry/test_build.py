@@ -4,12 +4,26 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon
 
 from geometry.build import BuildParams, build_commune
 from geometry.crs import WGS84, transform_geometry
-from geometry.errors import GeometryError, InvalidBoundaryError, InvalidInputError, NoUsablePointsError
-from tests.geometry.helpers import local_box, make_points, partition_defects, random_points_in
+from geometry.errors import (
+    GeometryError,
+    InvalidBoundaryError,
+    InvalidInputError,
+    NoUsablePointsError,
+    PartitionError,
+)
+from tests.geometry.helpers import (
+    COCIRCULAR,
+    COCIRCULAR_BOUNDARY,
+    local_box,
+    make_points,
+    partition_defects,
+    random_points_in,
+)
 
 # A 2 km square in Choisy-le-Roi (94022), in EPSG:4326.
 BOX, CENTER = local_box(2154, 2.41, 48.765, 1000.0)
@@ -382,3 +396,60 @@ def test_invalid_params_rejected() -> None:
         BuildParams(snap_m=0)
     with pytest.raises(InvalidInputError):
         BuildParams(boundary_tolerance_m=-1)
+
+
+def cocircular_points(labels: str):
+    """Return the COCIRCULAR sites as points in EPSG:4326, labelled ``94028_a``, ``94028_b``."""
+    lonlat = transform_geometry(shapely.points(COCIRCULAR), 2154, WGS84)
+    bureaux = [f"94028_{label}" for label in labels]
+    return make_points(shapely.get_x(lonlat), shapely.get_y(lonlat), bureaux)
+
+
+@pytest.mark.parametrize("labels", ["aabbb", "aaaab", "abbbb", "ababa"])
+def test_cocircular_sites_build(labels: str) -> None:
+    boundary = transform_geometry(COCIRCULAR_BOUNDARY, 2154, WGS84)
+    built = build_commune(cocircular_points(labels), boundary, "94028")
+    overlap, difference = partition_defects(built.outlines_local, transform_geometry(boundary, WGS84, 2154))
+    assert sorted(built.outlines["bureau"]) == ["94028_a", "94028_b"]
+    assert overlap < 0.1
+    assert difference < 0.1
+    assert built.outlines.geometry.is_valid.all()
+
+
+def test_geos_error_becomes_partition_error(monkeypatch) -> None:
+    def raise_topology(*args, **kwargs):
+        raise GEOSException("TopologyException: simulated")
+
+    monkeypatch.setattr(shapely, "coverage_union_all", raise_topology)
+    monkeypatch.setattr(shapely, "union_all", raise_topology)
+    coords, labels = grid_points(bureaux=2)
+    with pytest.raises(PartitionError) as caught:
+        build_commune(make_points(coords[:, 0], coords[:, 1], labels), BOX, "94022")
+    assert caught.value.commune == "94022"
+    assert "simulated" in caught.value.message("en")
+    assert "94022" in caught.value.message("fr")
+    assert isinstance(caught.value.__cause__, GEOSException)
+
+
+def test_geos_error_once_still_builds(monkeypatch) -> None:
+    calls = []
+    union_all = shapely.union_all
+
+    def fail_first(*args, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise GEOSException("TopologyException: simulated")
+        return union_all(*args, **kwargs)
+
+    def raise_topology(*args, **kwargs):
+        raise GEOSException("CoverageUnion cannot process incorrectly noded inputs")
+
+    monkeypatch.setattr(shapely, "coverage_union_all", raise_topology)
+    monkeypatch.setattr(shapely, "union_all", fail_first)
+    coords, labels = grid_points(bureaux=2)
+    built = build_commune(make_points(coords[:, 0], coords[:, 1], labels), BOX, "94022")
+    overlap, difference = partition_defects(built.outlines_local, BOX_LOCAL)
+    assert len(calls) > 1
+    assert overlap < 0.1
+    assert difference < 0.1
+    assert len(built.outlines) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import shapely
@@ -57,6 +59,31 @@ def test_every_located_bureau_has_outline(communes, builds) -> None:
 def test_points_outside_boundary_counted(builds) -> None:
     outside = sum(b.report.outside_boundary for code, b in builds.items() if code.startswith("94"))
     assert outside > 0
+
+
+def test_cocircular_fold_creteil_builds(communes, caplog) -> None:
+    # With seed 3, the training points of the fourth fold of Créteil hold four
+    # cocircular sites. GEOS returns a self-intersecting Voronoi cell for them, and
+    # the union of that bureau's cells raised a TopologyException before the repair.
+    commune = communes["94028"]
+    fold_of = np.random.default_rng(3).permutation(len(commune.points)) % 5
+    train = commune.points.iloc[np.flatnonzero(fold_of != 3)]
+    with caplog.at_level(logging.INFO, logger="geometry.partition"):
+        built = build_commune(train, commune.boundary, "94028", commune.bureaux)
+
+    boundary = transform_geometry(commune.boundary, WGS84, built.report.crs)
+    overlap, difference = partition_defects(built.outlines_local, boundary)
+    assert "invalid Voronoi cells" in caplog.text
+    assert overlap < 0.1
+    assert difference < 0.1
+    assert built.outlines.geometry.is_valid.all()
+
+
+def test_crossval_creteil_no_failed_fold(communes) -> None:
+    commune = communes["94028"]
+    result = cross_validate(commune.points, commune.boundary, "94028", commune.bureaux, seed=3, baseline=False)
+    assert result.folds_failed == 0
+    assert result.accuracy > 0.9
 
 
 def test_single_bureau_commune_whole(communes, builds) -> None:
