@@ -576,6 +576,7 @@ def evaluate_outlines(
                 item.commune: {
                     "accuracy": item.accuracy, "plain_voronoi_accuracy": item.baseline_accuracy,
                     "voters_evaluated": item.voters_evaluated, "points_evaluated": item.points_evaluated,
+                    "folds_failed": item.folds_failed,
                 }
                 for item in evaluations
             },
@@ -586,6 +587,9 @@ def evaluate_outlines(
         state.say("evaluate.reference", commune=result["commune"], mean_iou=f"{result['mean_iou']:.3f}", median_iou=f"{result['median_iou']:.3f}", wrong=_percent(result["wrong_area_share"]))
     else:
         state.say("evaluate.outlines", folds=folds, accuracy=_percent(result["accuracy"]), baseline=_percent(result["plain_voronoi_accuracy"]))
+        for code, item in result["communes"].items():
+            if item["folds_failed"]:
+                state.say("evaluate.folds_failed", commune=code, failed=item["folds_failed"], folds=folds)
 
 
 def _compare_reference(engine, reference: Path, bureau_field: str | None, communes: list[str] | None) -> dict:

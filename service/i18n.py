@@ -103,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Précision en validation croisée ({folds} plis, pondérée par les électeurs) : {accuracy} ; Voronoï simple : {baseline}.",
         "Cross-validated accuracy ({folds} folds, voter-weighted): {accuracy}; plain Voronoi: {baseline}.",
     ),
+    "evaluate.folds_failed": (
+        "Commune {commune} : {failed} pli(s) sur {folds} n'ont pas pu être construits et sont exclus des chiffres.",
+        "Commune {commune}: {failed} of {folds} folds could not be built and are left out of the figures.",
+    ),
     "evaluate.reference": (
         "Commune {commune} : IoU moyen {mean_iou}, médian {median_iou} ; part de surface attribuée au mauvais bureau : {wrong}.",
         "Commune {commune}: mean IoU {mean_iou}, median {median_iou}; share of area given to the wrong bureau: {wrong}.",

@@ -61,6 +61,7 @@ def test_val_de_marne_cross_validation(val_de_marne):
     assert set(result["communes"]) == {"94001", "94056"}
     assert 0.5 < result["accuracy"] <= 1.0
     assert 0.5 < result["plain_voronoi_accuracy"] <= 1.0
+    assert all(item["folds_failed"] == 0 for item in result["communes"].values())
 
 
 def test_finistere_every_bureau_outlined(finistere):
