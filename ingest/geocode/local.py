@@ -10,7 +10,10 @@ The ladder, within the address's commune, tries in order:
 6. the commune's centroid.
 
 Street names are matched exactly on their key first, then fuzzily among the
-commune's streets.
+commune's streets. A street that exists without the number keeps the address
+(steps 3 and 4). Another street of the same name that holds the number is used
+only when the commune has no street of the query's type with that name
+(`AV DU CLOSEAU` for `Cité du Closeau`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pandas as pd
 from ingest.geocode.errors import AddressColumnsError
 from ingest.geocode.normalise import ParsedStreet, canonical, parse_street, rep_alternatives, street_key
 from ingest.geocode.reference import ReferenceIndex
-from ingest.geocode.similarity import best_matches, split_type
+from ingest.geocode.similarity import best_matches, same_type, split_type
 from ingest.text import REPETITIONS, fold, normalize_rep
 
 logger = logging.getLogger(__name__)
@@ -47,9 +50,10 @@ SCORE_NEAREST_NUMBER = 0.6  # a neighbour on one side only
 SCORE_STREET = 0.6
 SCORE_LOCALITY = 0.5
 SCORE_MUNICIPALITY = 0.1
-# Fuzzy street matches under this similarity are ignored.
+# Fuzzy street matches whose names are under this similarity are ignored.
 STREET_CUTOFF = 0.8
-# Another street holding the missing number is used at or above this similarity.
+# When the query's street type is absent from the commune, another street
+# holding the missing number is used if its name is at or above this similarity.
 CLOSE_STREET_CUTOFF = 0.85
 # Two fuzzy candidates this close are ambiguous, so the result's score is lowered.
 AMBIGUITY_MARGIN = 0.02
@@ -259,9 +263,10 @@ class LocalGeocoder:
             if found is not None:
                 position, base = found
                 return self._housenumber(match, position, base)
-            other = self._number_on_close_street(insee, key, match, number, rep)
-            if other is not None:
-                return other
+            if not same_type(split_type(key)[0], split_type(self._street_key[match.street_idx])[0]):
+                other = self._number_on_close_street(insee, key, match, number, rep)
+                if other is not None:
+                    return other
             interpolated = self._interpolate(match, number)
             if interpolated is not None:
                 return interpolated
@@ -316,8 +321,9 @@ class LocalGeocoder:
         """Find the number on another street of the commune with a very close name.
 
         Voter lists often give the wrong street type (`AV DU CLOSEAU` for `Cité
-        du Closeau`). When the matched street lacks the number and a close
-        street has it, that house number beats an interpolation.
+        du Closeau`). When the commune has no street of the query's type with
+        that name, the matched street lacks the number and a close street has
+        it, that house number beats an interpolation. The caller checks the type.
         """
         keys, groups, names = self._commune_street_keys.get(insee, ([], [], []))
         for choice, similarity in best_matches(key, keys, CLOSE_STREET_CUTOFF, names):
@@ -327,7 +333,7 @@ class LocalGeocoder:
                 found = self._find_number(position, number, rep)
                 if found is not None:
                     row, base = found
-                    return self._housenumber(_StreetMatch(position, similarity * match.similarity), row, base)
+                    return self._housenumber(_StreetMatch(position, similarity), row, base)
         return None
 
     def _street_numbers(self, street_idx: int) -> dict[tuple[int, str], int]:
@@ -374,6 +380,9 @@ class LocalGeocoder:
             return None
         below = same_side[numeros[same_side] < number]
         above = same_side[numeros[same_side] > number]
+        if below.size == 0 and above.size == 0:
+            # The street holds this number only with another suffix (`12 ter` for `12 bis`).
+            return None
 
         if below.size and above.size:
             low = start + below[np.argmax(numeros[below])]

@@ -23,7 +23,9 @@ from ingest.geocode import (
     ReferenceNotFoundError,
     compare_with_expected,
 )
+from ingest.geocode import similarity
 from ingest.geocode.evaluate import haversine_metres
+from ingest.geocode.local import STREET_CUTOFF
 from ingest.geocode.normalise import parse_street, street_key
 
 FULL_HEADER = (
@@ -511,6 +513,124 @@ def test_ladder_fuzzy_street(geocoder: LocalGeocoder, case: str, voie: str, nume
 
 def test_ladder_type_word_alone_not_fuzzy(geocoder: LocalGeocoder) -> None:
     assert geocode_one(geocoder, voie="RUE", numero="3")["result_type"] == "municipality"
+
+
+# Streets with close names: the ladder must keep the written street and name.
+# Villeneuve-Saint-Georges (94078): Place Boileau holds 3 and 15, Rue Boileau,
+# 4.8 km away, holds 5 and 40. Champigny (94017): Avenue Reine and Avenue
+# Arsène. Vitry (94081): Avenue Arsène only, and Rue Henri but no Rue Henri Oreiller.
+CLOSE_NAME_ROWS = [
+    ("94078_0100_00003", "94078_0100", "3", "", "Place Boileau", "94190", "94078", "Villeneuve-Saint-Georges", "", "", 2.4400, 48.7300, ""),
+    ("94078_0100_00015", "94078_0100", "15", "", "Place Boileau", "94190", "94078", "Villeneuve-Saint-Georges", "", "", 2.4412, 48.7300, ""),
+    ("94078_0200_00005", "94078_0200", "5", "", "Rue Boileau", "94190", "94078", "Villeneuve-Saint-Georges", "", "", 2.5000, 48.7100, ""),
+    ("94078_0200_00040", "94078_0200", "40", "", "Rue Boileau", "94190", "94078", "Villeneuve-Saint-Georges", "", "", 2.5030, 48.7100, ""),
+    ("94017_0100_00003", "94017_0100", "3", "", "Avenue Reine", "94500", "94017", "Champigny-sur-Marne", "", "", 2.5100, 48.8100, ""),
+    ("94017_0100_00007", "94017_0100", "7", "", "Avenue Reine", "94500", "94017", "Champigny-sur-Marne", "", "", 2.5104, 48.8100, ""),
+    ("94017_0200_00019", "94017_0200", "19", "", "Avenue Arsène", "94500", "94017", "Champigny-sur-Marne", "", "", 2.5600, 48.8300, ""),
+    ("94017_0200_00021", "94017_0200", "21", "", "Avenue Arsène", "94500", "94017", "Champigny-sur-Marne", "", "", 2.5602, 48.8300, ""),
+    ("94081_0100_00019", "94081_0100", "19", "", "Avenue Arsène", "94400", "94081", "Vitry-sur-Seine", "", "", 2.3900, 48.7900, ""),
+    ("94081_0200_00006", "94081_0200", "6", "", "Rue Henri", "94400", "94081", "Vitry-sur-Seine", "", "", 2.3950, 48.7950, ""),
+]
+
+
+@pytest.fixture(scope="module")
+def close_names(tmp_path_factory: pytest.TempPathFactory) -> LocalGeocoder:
+    path = write_ban(tmp_path_factory.mktemp("ban-close") / "adresses-close.csv", CLOSE_NAME_ROWS)
+    return LocalGeocoder(ReferenceIndex.build([path]), min_score=0.5)
+
+
+def test_close_name_interpolates_on_own_street(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="PLACE BOILEAU", numero="5", commune="94078")
+    assert result["result_type"] == "interpolation"
+    assert result["street_key"] == "PLACE BOILEAU"
+    assert result["lon"] == pytest.approx(2.4400 + 2 / 12 * 0.0012)
+
+
+def test_close_name_street_when_number_far(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="PLACE BOILEAU", numero="40", commune="94078")
+    assert result["result_type"] == "street"
+    assert result["street_key"] == "PLACE BOILEAU"
+    assert result["result_id"] == "94078_0100"
+
+
+def test_close_name_typo_keeps_type(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="PLACE BOILAU", numero="5", commune="94078")
+    assert result["street_key"] == "PLACE BOILEAU"
+    assert result["result_type"] == "interpolation"
+
+
+def test_close_name_other_type_scores_low(close_names: LocalGeocoder) -> None:
+    # No square in the commune: Rue Boileau holds the number, but the type differs.
+    result = geocode_one(close_names, voie="SQUARE BOILEAU", numero="5", commune="94078")
+    assert result["result_id"] == "94078_0200_00005"
+    assert result["result_score"] <= similarity.OTHER_TYPE_WEIGHT
+
+
+def test_close_name_exact_short_name_stays(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="AVENUE REINE", numero="19", rep="b", commune="94017")
+    assert result["street_key"] == "AVENUE REINE"
+    assert result["result_type"] == "street"
+
+
+def test_close_name_distinct_short_name_rejected(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="AVENUE REINE", numero="19", commune="94081")
+    assert result["result_type"] == "municipality"
+    assert not result["usable"]
+
+
+def test_close_name_extra_word_rejected(close_names: LocalGeocoder) -> None:
+    result = geocode_one(close_names, voie="RUE HENRI OREILLER", numero="6", commune="94081")
+    assert result["result_type"] == "municipality"
+
+
+@pytest.mark.parametrize("voie", ["AVENUE ARSENNE", "AVENUE ARSNE", "AV ARSENE"])
+def test_close_name_typo_matches(close_names: LocalGeocoder, voie: str) -> None:
+    result = geocode_one(close_names, voie=voie, numero="19", commune="94081")
+    assert result["result_id"] == "94081_0100_00019"
+    assert result["usable"]
+
+
+# Street similarity: pairs above and below the fuzzy cutoff.
+
+SIMILAR = [
+    ("typo", "RUE PASTUER", "RUE PASTEUR"),
+    ("one letter off", "AVENUE ARSENNE", "AVENUE ARSENE"),
+    ("dropped word", "RUE JAURES", "RUE JEAN JAURES"),
+    ("glued words", "RUE JEANJAURES", "RUE JEAN JAURES"),
+    ("initial", "RUE COLONEL P BROSSOLETTE", "RUE COLONEL PIERRE BROSSOLETTE"),
+    ("noise around the key", "MAISON RETRAITE CITE VERTE", "CITE VERTE"),
+    ("type written twice", "RUE CHEMIN POMPE", "CHEMIN POMPE"),
+    ("noise word after the name", "RUE LOISIRS BUREAU", "RUE LOISIRS"),
+]
+DIFFERENT = [
+    ("short names sharing letters", "AVENUE REINE", "AVENUE ARSENE"),
+    ("other saint", "ALLEE SAINT ANTOINE", "ALLEE SAINT MARTIN"),
+    ("query name longer", "RUE HENRI OREILLER", "RUE HENRI"),
+    ("shared first name only", "RUE JEAN MOULIN", "RUE JEAN"),
+    ("name not in a noisy query", "ECLUSE ILE BRISE PAIN", "QUAI BRISE"),
+    ("glued pair far off", "AVENUE FONTAINE", "AVENUE FRONT SEINE"),
+    ("type word alone", "RUE", "RUE PASTEUR"),
+]
+
+
+@pytest.mark.parametrize(("case", "query", "candidate"), SIMILAR, ids=[row[0] for row in SIMILAR])
+def test_similarity_above_cutoff(case: str, query: str, candidate: str) -> None:
+    assert similarity.street_similarity(query, candidate) >= STREET_CUTOFF
+
+
+@pytest.mark.parametrize(("case", "query", "candidate"), DIFFERENT, ids=[row[0] for row in DIFFERENT])
+def test_similarity_below_cutoff(case: str, query: str, candidate: str) -> None:
+    assert similarity.street_similarity(query, candidate) < STREET_CUTOFF
+
+
+def test_similarity_other_type_weighted() -> None:
+    name, weight = similarity.compare_streets("PLACE BOILEAU", "RUE BOILEAU")
+    assert name == 1.0
+    assert weight == similarity.OTHER_TYPE_WEIGHT
+
+
+def test_similarity_equivalent_types() -> None:
+    assert similarity.compare_streets("SENTE MOULINS", "SENTIER MOULINS")[1] == 1.0
 
 
 def test_ladder_min_score_marks_unusable(index: ReferenceIndex) -> None:
