@@ -121,9 +121,12 @@ def test_postgis_api_items_and_bbox(built, postgis_url):
         far = client.get("/collections/bureaux/items", params={"bbox": "5,43,5.1,43.1"})
         assert far.json()["numberMatched"] == 0
 
-        stats = client.get("/stats", params={"commune": COMMUNE, "group_by": "bureau"})
+        stats = client.get("/stats", params={"commune": COMMUNE, "group_by": "bureau", "electorat": "presidentielle"})
         assert stats.status_code == 200
-        assert sum(cell["voters"] or 0 for cell in stats.json()["cells"]) == 800
+        with built["engine"].connect() as connection:
+            main_list = connection.execute(text("SELECT sum(voters) FROM voter_count WHERE type_liste = 'LP'")).scalar_one()
+        assert sum(cell["voters"] or 0 for cell in stats.json()["cells"]) == main_list
+        assert all(not cell["secret"] for cell in stats.json()["cells"])
 
 
 def test_postgis_newer_extract_keeps_geocodes(built, tmp_path):
