@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -50,7 +50,6 @@ class Extract:
     communes: pd.DataFrame
     report: ImportReport
     geocoded: bool = False
-    warnings_by_line: dict[int, list[str]] = field(default_factory=dict)
 
 
 def commune_from_file_name(name: str) -> str | None:
