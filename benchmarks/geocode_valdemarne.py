@@ -36,7 +36,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from ingest.geocode import LocalGeocoder, ReferenceIndex, compare_with_expected  # noqa: E402
-from ingest.text import split_number_series  # noqa: E402
+from tests.ingest.test_geocode_valdemarne import read_valdemarne_addresses as read_addresses  # noqa: E402
 
 FULL_HEADER = (
     "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
@@ -48,23 +48,6 @@ FULL_HEADER = (
 def peak_memory_mb() -> float:
     """Return this process's peak resident memory in MiB (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def read_addresses(folder: Path) -> pd.DataFrame:
-    """Read adresses-electeurs.csv as geocoder input, with the number split off as the extract reader does."""
-    raw = pd.read_csv(folder / "adresses-electeurs.csv", dtype=str, keep_default_na=False)
-    parts = split_number_series(raw["adresse"])
-    return pd.DataFrame(
-        {
-            "commune": raw["code_commune"],
-            "numero": parts["numero"],
-            "rep": parts["rep"],
-            "voie": parts["rest"].replace("", None),
-            "lieu_dit": None,
-            "code_postal": raw["code_postal"],
-            "ville": raw["commune"],
-        }
-    )
 
 
 def phase_local(folder: Path) -> dict:

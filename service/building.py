@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from geometry.build import build_commune
 from geometry.errors import GeometryError
-from geometry.evaluate import CrossValidation, compare_with_reference, cross_validate
+from geometry.evaluate import CrossValidation, cross_validate
 from geometry.params import BuildParams
 from ingest.validate import COMMUNE_CODE
 from service.errors import InvalidCommuneCodeError, NothingToBuildError
@@ -197,8 +197,3 @@ def cross_validate_stored(
         boundary = shapely.from_wkb(item.boundary) if item.boundary is not None else None
         results.append(cross_validate(points_frame(item.points), boundary, item.commune, item.bureaux, params, folds=folds, seed=seed))
     return results
-
-
-def compare_stored(outlines: gpd.GeoDataFrame, reference: gpd.GeoDataFrame, commune: str):
-    """Compare served outlines of one commune with official ones (``bureau`` column on both)."""
-    return compare_with_reference(outlines, reference, commune)

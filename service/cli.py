@@ -596,7 +596,7 @@ def _compare_reference(engine, reference: Path, bureau_field: str | None, commun
     import geopandas as gpd
     import shapely
 
-    from service.building import compare_stored
+    from geometry.evaluate import compare_with_reference
     from service.errors import NoGeocodedDataError
     from service.store.outlines import active_outlines
 
@@ -623,7 +623,7 @@ def _compare_reference(engine, reference: Path, bureau_field: str | None, commun
     official = gpd.GeoDataFrame({"bureau": commune + "_" + codes}, geometry=official.geometry, crs=official.crs or 4326)
     if not official.to_crs(4326).intersects(outlines.union_all()).any():
         raise NoOverlapError(file=reference.name, commune=commune)
-    comparison = compare_stored(outlines, official, commune)
+    comparison = compare_with_reference(outlines, official, commune)
     return {
         "commune": commune,
         "mean_iou": comparison.mean_iou,

@@ -19,7 +19,7 @@ from service.errors import (
     ReferenceMissingError,
     UnknownExtractError,
 )
-from service.store.database import database_url
+from service.store.database import database_url, driver_rows, parameter_marker
 from service.store.models import AddressRecord, CommuneRecord, ExtractRecord
 
 logger = logging.getLogger(__name__)
@@ -127,14 +127,11 @@ def geocode_stored(
 
 
 def _store_results(engine: Engine, ids: np.ndarray, results: pd.DataFrame, engine_name: str) -> None:
-    values = results[RESULT_COLUMNS].astype(object).where(results[RESULT_COLUMNS].notna(), None)
-    rows = [(*row, engine_name, int(address_id)) for row, address_id in zip(values.itertuples(index=False, name=None), ids)]
-    assignments = ", ".join(f"{column} = ?" for column in [*RESULT_COLUMNS, "geocoder"])
+    rows = [(*row, engine_name, int(address_id)) for row, address_id in zip(driver_rows(results[RESULT_COLUMNS]), ids)]
     with engine.begin() as connection:
-        marker_sql = f"UPDATE address SET {assignments} WHERE id = ?"
-        if connection.dialect.paramstyle != "qmark":
-            marker_sql = marker_sql.replace("?", "%s")
-        connection.exec_driver_sql(marker_sql, rows)
+        marker = parameter_marker(connection.dialect)
+        assignments = ", ".join(f"{column} = {marker}" for column in [*RESULT_COLUMNS, "geocoder"])
+        connection.exec_driver_sql(f"UPDATE address SET {assignments} WHERE id = {marker}", rows)
 
 
 def _usable_share(engine: Engine, communes: list[str] | None) -> float | None:

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from service.api.errors import NotFoundError
 from service.api.negotiation import request_language
-from service.api.params import COMMUNE_REGEX, DEPARTEMENT_REGEX, check_query
+from service.api.params import COMMUNE_REGEX, check_query
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"carte.js": "text/javascript", "carte.css": "text/css"}

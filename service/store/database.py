@@ -29,6 +29,17 @@ def database_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def parameter_marker(dialect) -> str:
+    """Return the positional parameter marker of the dialect's driver: ``?`` for sqlite3, ``%s`` for psycopg."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def driver_rows(frame) -> list[tuple]:
+    """Return the rows of a DataFrame as tuples of Python values, missing values as None, for executemany."""
+    values = frame.astype(object).where(frame.notna(), None)
+    return list(values.itertuples(index=False, name=None))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from ingest.errors import StaleExtractError
 from ingest.extract import Extract
+from service.store.database import driver_rows, parameter_marker
 from service.store.models import AddressRecord, BureauRecord, CommuneRecord, ExtractRecord, VoterCountRecord
 
 logger = logging.getLogger(__name__)
@@ -47,22 +48,13 @@ def _insert(connection, table, frame: pd.DataFrame, columns: list[str]) -> None:
     """
     if frame.empty:
         return
-    subset = frame[columns].astype(object)
-    subset = subset.where(frame[columns].notna(), None)
-    rows = list(subset.itertuples(index=False, name=None))
-    statement = insert(table.__table__).compile(dialect=connection.dialect, column_keys=columns)
-    placeholders = _positional(statement, columns)
-    for start in range(0, len(rows), INSERT_CHUNK):
-        connection.exec_driver_sql(placeholders, rows[start: start + INSERT_CHUNK])
-
-
-def _positional(statement, columns: list[str]) -> str:
-    """Return the INSERT as SQL text with positional parameters in ``columns`` order."""
-    dialect = statement.dialect
+    rows = driver_rows(frame[columns])
+    dialect = connection.dialect
     names = ", ".join(dialect.identifier_preparer.quote(column) for column in columns)
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    table = statement.statement.table.name
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+    markers = ", ".join([parameter_marker(dialect)] * len(columns))
+    statement = f"INSERT INTO {table.__tablename__} ({names}) VALUES ({markers})"
+    for start in range(0, len(rows), INSERT_CHUNK):
+        connection.exec_driver_sql(statement, rows[start: start + INSERT_CHUNK])
 
 
 def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> SaveResult:
@@ -160,13 +152,10 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
 
 def _save_geocodes(connection, communes: list[str]) -> pd.DataFrame:
     """Read the geocoding results of the communes' current addresses, one per (commune, key)."""
-    columns = ", ".join(CARRIED_COLUMNS)
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    query = (
-        f"SELECT commune, key, {columns} FROM address WHERE geocoder IS NOT NULL AND geocoder <> 'source' "
-        f"AND commune IN ({', '.join([marker] * len(communes))})"
-    )
-    frame = pd.DataFrame(connection.exec_driver_sql(query, tuple(communes)).fetchall(), columns=["commune", "key", *CARRIED_COLUMNS])
+    query = select(
+        AddressRecord.commune, AddressRecord.key, *[getattr(AddressRecord, column) for column in CARRIED_COLUMNS]
+    ).where(AddressRecord.commune.in_(communes), AddressRecord.geocoder.is_not(None), AddressRecord.geocoder != "source")
+    frame = pd.DataFrame(connection.execute(query).fetchall(), columns=["commune", "key", *CARRIED_COLUMNS])
     return frame.drop_duplicates(["commune", "key"])
 
 

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class CommuneResult:
-    """What one commune's build returns to the service, as plain data a worker process can send."""
+    """Result of one commune's build, as plain data a worker process can send back."""
 
     commune: str
     ok: bool
@@ -70,7 +70,12 @@ def finish_build(engine: Engine, build_id: int, results: list[CommuneResult]) ->
                 }
             )
 
-    status = "complete" if len(succeeded) == len(results) else ("partial" if succeeded else "failed")
+    if len(succeeded) == len(results):
+        status = "complete"
+    elif succeeded:
+        status = "partial"
+    else:
+        status = "failed"
     with engine.begin() as connection:
         if outline_rows:
             connection.execute(insert(OutlineRecord), outline_rows)
