@@ -1,7 +1,7 @@
 """The import report: every input line ends accepted or listed with a reason code.
 
 The report names lines by number and reasons by code, never by content, so it
-holds no personal data and can be shared.
+contains no personal data and can be shared.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class LineIssue:
 
 @dataclass
 class ImportReport:
-    """What happened to every line of one extract."""
+    """Outcome of every line of one extract."""
 
     file: str
     sha256: str

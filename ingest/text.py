@@ -38,7 +38,7 @@ REPETITIONS = {
 _REP_WORDS = "|".join(sorted(REPETITIONS, key=len, reverse=True))
 
 # A leading house number: digits, then a repetition word or a single letter
-# glued or separated by a space, when the letter stands alone (`12 B RUE`, not
+# glued or separated by a space, when the letter is a word of its own (`12 B RUE`, not
 # `12 BOULEVARD`). A range `45 47` or `25-29` keeps the first number.
 _LEADING_NUMBER = re.compile(
     rf"^(?P<numero>\d{{1,5}})"

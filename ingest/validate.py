@@ -1,8 +1,8 @@
 """Validate the rows of an extract and reduce them to the columns the service keeps.
 
 Every check runs on whole columns. A row that fails a check is rejected
-with a reason code and takes no part in any count; a row with a recoverable
-problem is kept and gets a warning code. Both are recorded in the import
+with a reason code and takes no part in any count. A row with a
+recoverable problem is kept and gets a warning code. Both are recorded in the import
 report by line number only.
 """
 

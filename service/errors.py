@@ -6,7 +6,7 @@ from __future__ import annotations
 class BureauxError(Exception):
     """Base class of the service's errors.
 
-    ``templates`` holds one message per language, formatted with the keyword
+    ``templates`` contains one message per language, formatted with the keyword
     arguments given to the constructor; ``str(error)`` is the English one.
     """
 

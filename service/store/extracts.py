@@ -61,9 +61,10 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
     """Store ``extract`` in one transaction.
 
     A file whose SHA-256 and extract date are already the current extract of
-    all its communes changes nothing, unless ``force`` is set. Otherwise every commune of the extract loses its previous
-    addresses, bureaux and counts and gets the new ones; readers see either
-    the old state or the new one, never a mix.
+    all its communes changes nothing, unless ``force`` is set. Otherwise every
+    commune of the extract loses its previous addresses, bureaux and counts
+    and gets the new ones. Readers see either the old state or the new one,
+    because both happen in one transaction.
 
     Raises
     ------
@@ -85,7 +86,7 @@ def save_extract(engine: Engine, extract: Extract, *, force: bool = False) -> Sa
             )
         }
         # Same bytes read at the same date give the same rows: nothing to do,
-        # unless --force asks for the import again.
+        # unless --force requests the import again.
         same = connection.execute(
             select(ExtractRecord.id).where(
                 ExtractRecord.sha256 == extract.sha256, ExtractRecord.extract_date == extract.extract_date

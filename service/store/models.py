@@ -69,7 +69,7 @@ class AddressRecord(SQLModel, table=True):
     code_postal: str = ""
     ville: str = ""
     voters: int
-    # Input line numbers as little-endian int32, to compare with answers given per line.
+    # Input line numbers as little-endian int32, to compare with results given per line.
     lines: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     lon: float | None = None
     lat: float | None = None
